@@ -51,6 +51,16 @@ export interface TaskDeclaration extends TaskSchedule {
   handler: TaskHandler;
 }
 
+/** A CLI command; resolves to the process exit code (default 0). */
+export type CommandHandler = (args: readonly string[], io: { print(line: string): void }) => Promise<number | void> | number | void;
+
+export interface CommandDeclaration {
+  moduleId: string;
+  name: string;
+  description: string;
+  run: CommandHandler;
+}
+
 export type KernelMode = 'http' | 'worker' | 'migrate' | 'grpc' | 'cli';
 
 /** Read-only facts about the running kernel, for modules that adapt to it. */
@@ -117,6 +127,9 @@ export interface ModuleContext<Config = unknown> {
 
   /** Registers a gRPC service; served in grpc mode. */
   grpcService(definition: ServiceDefinition, implementation: UntypedServiceImplementation): void;
+
+  /** Adds a `scaigrid <name> ...` CLI command (e.g. `keys`), run with the kernel set up in cli mode. */
+  command(name: string, description: string, run: CommandHandler): void;
 
   /** Runs once every module has been set up (seeding, warming caches). */
   onReady(callback: () => void | Promise<void>): void;

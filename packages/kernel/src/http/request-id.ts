@@ -1,0 +1,27 @@
+/**
+ * @module http/request-id
+ * Accepts the caller's `X-Request-Id` (when it is sane) or makes one, stores it on the
+ * context and echoes it on every response, errors included.
+ */
+import type { MiddlewareHandler } from 'hono';
+import { ulid } from 'ulid';
+
+declare module 'hono' {
+  interface ContextVariableMap {
+    requestId: string;
+  }
+}
+
+const ACCEPTED_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export function requestIdMiddleware(): MiddlewareHandler {
+  return async (c, next) => {
+    const incoming = c.req.header('x-request-id');
+    const id = incoming && ACCEPTED_ID.test(incoming) ? incoming : `req_${ulid()}`;
+    c.set('requestId', id);
+    c.header('X-Request-Id', id);
+    await next();
+    // A handler may have replaced the response object; the id must survive that.
+    c.res.headers.set('X-Request-Id', id);
+  };
+}

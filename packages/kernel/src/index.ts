@@ -1,0 +1,18 @@
+/**
+ * @module @scaigrid/kernel
+ * The public API of the kernel: defining modules, the context they receive, errors, service
+ * refs, stores' contracts and the kernel itself (for the server and tests).
+ */
+export * from './module.js';
+export * from './context.js';
+export * from './errors.js';
+export * from './service-ref.js';
+export * from './kernel-refs.js';
+export * from './config.js';
+export * from './version.js';
+export type * from './stores/types.js';
+export type { Migration, MigrationContext } from './migrations/types.js';
+export type { LoadedModule } from './registry/loaded-module.js';
+export { Kernel, type KernelOptions } from './kernel.js';
+export { nativeErrorResponse } from './http/error-response.js';
+export { tableName } from './module-context.js';
