@@ -1,0 +1,191 @@
+/**
+ * @module stores/redis-stream-event-hub
+ * The event hub across processes: one Redis stream per topic (`<namespace>:events:<topic>`,
+ * trimmed to about 10 000 entries). A broadcast subscription reads, on its own blocking
+ * connection, everything added after it subscribed. A queue subscription reads through a
+ * consumer group, acknowledges after its handler succeeds, replays its own unacknowledged
+ * entries when it starts, and claims entries left idle by consumers that died, so that what
+ * was published while a consumer was down, or while it crashed mid-handling, is still handled.
+ */
+import type { Redis } from 'ioredis';
+import type { EventBus, EventHandler, EventMessage, SubscribeOptions } from './types.js';
+import type { EventHub, EventHubOptions } from './event-bus.js';
+import { assertTopic, encodePayload } from './event-codec.js';
+
+const MAX_LENGTH = '10000';
+/** Short enough that a stopped subscription notices promptly even if disconnecting is slow. */
+const BLOCK_MS = 1000;
+const BATCH = 100;
+/** An entry pending this long on some consumer is taken to belong to a dead one and claimed. */
+const CLAIM_IDLE_MS = 60_000;
+const CLAIM_EVERY_MS = 30_000;
+/** After this many deliveries an entry whose handler keeps failing is logged and dropped. */
+const MAX_DELIVERIES = 5;
+
+type StreamEntry = [id: string, fields: string[] | null];
+
+export function createRedisStreamEventHub(options: EventHubOptions): EventHub {
+  const { redis, instanceId, log } = options;
+  const keyOf = (topic: string) => `${redis.namespace}:events:${assertTopic(topic)}`;
+  const stops = new Set<() => Promise<void>>();
+  let commands: Redis | null = null;
+  let closed = false;
+
+  // Unprefixed, so the stream keys are spelled out in full in every command; non-blocking commands only.
+  const command = (): Redis => (commands ??= redis.connect());
+
+  const toMessage = (topic: string, [id, fields]: StreamEntry): EventMessage => {
+    const record: Record<string, string> = {};
+    for (let i = 0; fields && i < fields.length; i += 2) record[fields[i]] = fields[i + 1];
+    return { id, topic, payload: JSON.parse(record.payload ?? 'null'), source: record.source ?? '', time: Number(record.time ?? 0) };
+  };
+
+  const subscribe = async (moduleId: string, topic: string, handler: EventHandler<any>, subscribeOptions: SubscribeOptions = {}) => {
+    if (closed) throw new Error('Event hub is closed.');
+    const key = keyOf(topic);
+    const queue = subscribeOptions.mode === 'queue';
+    const group = subscribeOptions.group ?? moduleId;
+    let active = true;
+    let wake: (() => void) | null = null;
+
+    const handle = async (entry: StreamEntry): Promise<boolean> => {
+      try {
+        await handler(toMessage(topic, entry));
+        return true;
+      } catch (err) {
+        log.error({ err, module: moduleId, topic, eventId: entry[0] }, 'Event handler failed');
+        return false;
+      }
+    };
+    const handleAndAck = async (entry: StreamEntry) => {
+      // A trimmed entry still pending comes back with no fields: nothing to handle, only to acknowledge.
+      if (entry[1] === null || (await handle(entry))) await command().xack(key, group, entry[0]);
+    };
+    const pause = (ms: number) => new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      wake = () => { clearTimeout(timer); resolve(); };
+    });
+    const ensureGroup = async () => {
+      try {
+        // `$`: a new group starts with what is published from now on, not the stream's history.
+        await command().xgroup('CREATE', key, group, '$', 'MKSTREAM');
+      } catch (err) {
+        if (!String((err as Error).message).includes('BUSYGROUP')) throw err;
+      }
+    };
+
+    const replayOwnPending = async () => {
+      let cursor = '0';
+      while (active) {
+        const result = (await reader.xreadgroup('GROUP', group, instanceId, 'COUNT', BATCH, 'STREAMS', key, cursor)) as [string, StreamEntry[]][] | null;
+        const entries = result?.[0]?.[1] ?? [];
+        if (entries.length === 0) return;
+        for (const entry of entries) {
+          cursor = entry[0];
+          await handleAndAck(entry);
+        }
+      }
+    };
+
+    const claimAbandoned = async () => {
+      const stale = (await command().xpending(key, group, 'IDLE', CLAIM_IDLE_MS, '-', '+', BATCH)) as [string, string, number, number][];
+      const ids: string[] = [];
+      for (const [id, consumer, , deliveries] of stale) {
+        if (deliveries >= MAX_DELIVERIES) {
+          log.error({ module: moduleId, topic, group, eventId: id, consumer, deliveries }, 'Event dropped: its handler failed on every delivery');
+          await command().xack(key, group, id);
+        } else {
+          ids.push(id);
+        }
+      }
+      if (ids.length === 0) return;
+      const claimed = (await command().xclaim(key, group, instanceId, CLAIM_IDLE_MS, ...ids)) as StreamEntry[];
+      for (const entry of claimed) if (active) await handleAndAck(entry);
+    };
+
+    let cursor = '0-0';
+    if (queue) {
+      await ensureGroup();
+    } else {
+      // Only what is added after subscribe() resolves: start from the stream's current last id.
+      const last = (await command().xrevrange(key, '+', '-', 'COUNT', 1)) as StreamEntry[];
+      cursor = last[0]?.[0] ?? '0-0';
+    }
+
+    // A dedicated connection per subscription: XREAD BLOCK holds it for up to BLOCK_MS at a time.
+    const reader = redis.connect();
+    const run = async () => {
+      let nextClaim = 0;
+      let replayed = false;
+      while (active) {
+        try {
+          if (!queue) {
+            const result = (await reader.xread('COUNT', BATCH, 'BLOCK', BLOCK_MS, 'STREAMS', key, cursor)) as [string, StreamEntry[]][] | null;
+            for (const entry of result?.[0]?.[1] ?? []) {
+              cursor = entry[0];
+              await handle(entry);
+            }
+            continue;
+          }
+          if (!replayed) {
+            await replayOwnPending();
+            replayed = true;
+          }
+          if (Date.now() >= nextClaim) {
+            await claimAbandoned();
+            nextClaim = Date.now() + CLAIM_EVERY_MS;
+          }
+          const result = (await reader.xreadgroup('GROUP', group, instanceId, 'COUNT', BATCH, 'BLOCK', BLOCK_MS, 'STREAMS', key, '>')) as [string, StreamEntry[]][] | null;
+          for (const entry of result?.[0]?.[1] ?? []) await handleAndAck(entry);
+        } catch (err) {
+          if (!active) return;
+          const message = String((err as Error).message);
+          // The stream (and its group) was deleted under us: recreate and go on.
+          if (queue && message.includes('NOGROUP')) {
+            await ensureGroup().catch(() => undefined);
+            continue;
+          }
+          log.warn({ err, module: moduleId, topic }, 'Event subscription read failed; retrying');
+          await pause(1000);
+        }
+      }
+    };
+    const loop = run();
+
+    let stopped: Promise<void> | null = null;
+    const stop = () => {
+      stopped ??= (async () => {
+        active = false;
+        wake?.();
+        // Disconnecting interrupts a blocked read at once instead of waiting out BLOCK_MS.
+        reader.disconnect();
+        await loop;
+        stops.delete(stop);
+      })();
+      return stopped;
+    };
+    stops.add(stop);
+    return stop;
+  };
+
+  return {
+    forModule(moduleId: string): EventBus {
+      return Object.freeze({
+        async publish<T>(topic: string, payload: T) {
+          if (closed) throw new Error('Event hub is closed.');
+          await command().xadd(keyOf(topic), 'MAXLEN', '~', MAX_LENGTH, '*',
+            'source', moduleId, 'time', String(Date.now()), 'payload', encodePayload(payload));
+        },
+        async subscribe<T>(topic: string, handler: EventHandler<T>, subscribeOptions?: SubscribeOptions) {
+          return subscribe(moduleId, topic, handler as EventHandler<any>, subscribeOptions);
+        },
+      });
+    },
+    async close() {
+      closed = true;
+      await Promise.all([...stops].map((stop) => stop()));
+      if (commands) await commands.quit().catch(() => commands?.disconnect());
+      commands = null;
+    },
+  };
+}

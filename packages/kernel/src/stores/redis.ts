@@ -1,0 +1,107 @@
+/**
+ * @module stores/redis
+ * Opens the Redis store by URL: `redis://` / `rediss://` use ioredis against a real server;
+ * `memory://` uses ioredis-mock, embedded in this process, so a fresh checkout runs without a
+ * server. Every key the gateway writes lives under `<namespace>:` so that test runs (and
+ * several gateways) can share one server; `client(prefix)` adds a module's own `<prefix>:`.
+ */
+import { Redis } from 'ioredis';
+import RedisMock from 'ioredis-mock';
+import type { RedisStore } from './types.js';
+import { redactUrl, urlScheme } from './redact-url.js';
+
+export interface OpenRedisOptions {
+  /** Prepended to every key as `<namespace>:`; default `sg`. */
+  namespace?: string;
+}
+
+// ioredis-mock keeps one dataset per `host:port/db`; a fresh host per store isolates them.
+let memoryStoreCount = 0;
+
+/**
+ * Opens the store named by `url`. `memory://` is private to the returned store; `memory://<name>`
+ * shares its data with every store opened under the same name in this process.
+ * @example const redis = openRedis('memory://'); await redis.client('auth').set('k', 'v'); // key sg:auth:k
+ */
+export function openRedis(url: string, options: OpenRedisOptions = {}): RedisStore {
+  const namespace = options.namespace ?? 'sg';
+  if (!/^[A-Za-z0-9_.-]+$/.test(namespace)) {
+    throw new Error(`Redis namespace '${namespace}' is invalid: use letters, digits, '_', '.' or '-'.`);
+  }
+  const scheme = urlScheme(url);
+  if (scheme === 'memory') return memoryStore(url, namespace);
+  if (scheme === 'redis' || scheme === 'rediss') return serverStore(url, namespace);
+  throw new Error(
+    `Unsupported redis URL scheme '${scheme}' in '${redactUrl(url)}'. Use redis://host:6379/0, rediss://… or memory://.`,
+  );
+}
+
+type Factory = (options: { keyPrefix?: string; maxRetriesPerRequest?: number | null; shared: boolean }) => Redis;
+
+function serverStore(url: string, namespace: string): RedisStore {
+  return createStore(url, namespace, false, ({ keyPrefix, maxRetriesPerRequest, shared }) =>
+    new Redis(url, {
+      keyPrefix,
+      // Shared clients serve many concurrent requests; pipelining batches their commands per tick.
+      // Dedicated connections run blocking commands, which must not share a pipeline.
+      enableAutoPipelining: shared,
+      ...(maxRetriesPerRequest === undefined ? {} : { maxRetriesPerRequest }),
+    }),
+  );
+}
+
+function memoryStore(url: string, namespace: string): RedisStore {
+  const name = url.slice('memory:'.length).replace(/^\/\//, '').replace(/\/+$/, '');
+  const host = name === '' ? `scaigrid-memory-${++memoryStoreCount}-${process.pid}` : `scaigrid-memory-named-${name}`;
+  return createStore(url, namespace, true, ({ keyPrefix }) =>
+    new RedisMock({ host, port: 6379, db: 0, keyPrefix }) as unknown as Redis,
+    name === '',
+  );
+}
+
+function createStore(url: string, namespace: string, embedded: boolean, make: Factory, privateData = false): RedisStore {
+  const clients = new Map<string, Redis>();
+  let closed = false;
+
+  const client = (prefix = ''): Redis => {
+    if (closed) throw new Error(`Redis store '${redactUrl(url)}' is closed.`);
+    let existing = clients.get(prefix);
+    if (!existing) {
+      existing = make({ keyPrefix: prefix === '' ? `${namespace}:` : `${namespace}:${prefix}:`, shared: true });
+      clients.set(prefix, existing);
+    }
+    return existing;
+  };
+
+  return Object.freeze({
+    url,
+    embedded,
+    namespace,
+    client,
+    connect(options: { keyPrefix?: string; maxRetriesPerRequest?: number | null } = {}) {
+      if (closed) throw new Error(`Redis store '${redactUrl(url)}' is closed.`);
+      // No namespace here: BullMQ refuses connections with a keyPrefix and sets its own `prefix`.
+      return make({ keyPrefix: options.keyPrefix, maxRetriesPerRequest: options.maxRetriesPerRequest, shared: false });
+    },
+    async ping() {
+      try {
+        await client('').ping();
+      } catch (err) {
+        throw new Error(`Redis '${redactUrl(url)}' is not reachable: ${(err as Error).message}`, { cause: err });
+      }
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      const all = [...clients.values()];
+      clients.clear();
+      // An anonymous memory store's data would otherwise stay in ioredis-mock's global map for the process lifetime.
+      if (privateData) {
+        const flusher = all[0] ?? make({ shared: false });
+        await flusher.flushall();
+        if (!all[0]) flusher.disconnect();
+      }
+      await Promise.all(all.map((c) => c.quit().catch(() => c.disconnect())));
+    },
+  });
+}

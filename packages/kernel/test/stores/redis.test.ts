@@ -1,0 +1,114 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { openRedis } from '../../src/stores/redis.js';
+import type { RedisStore } from '../../src/stores/types.js';
+
+const uniqueNamespace = () => `t${Date.now()}${Math.random().toString(36).slice(2, 8)}`;
+
+// The same behaviour is required of the embedded store and of a real server.
+function contract(name: string, url: () => string) {
+  describe(name, () => {
+    const opened: RedisStore[] = [];
+    const open = (namespace = uniqueNamespace()) => {
+      const store = openRedis(url(), { namespace });
+      opened.push(store);
+      return store;
+    };
+    afterEach(async () => {
+      for (const store of opened.splice(0)) {
+        // Delete what the test wrote, by the namespace only this test used.
+        const raw = store.connect();
+        const keys = await raw.keys(`${store.namespace}:*`);
+        if (keys.length > 0) await raw.del(...keys);
+        raw.disconnect();
+        await store.close();
+      }
+    });
+
+    it('prefixes keys with <namespace>:<prefix>: and caches clients by prefix', async () => {
+      const store = open();
+      expect(store.client('auth')).toBe(store.client('auth'));
+      await store.client('auth').set('k', 'v1');
+      await store.client('').set('shared', 'v2');
+      const raw = store.connect();
+      expect(await raw.get(`${store.namespace}:auth:k`)).toBe('v1');
+      expect(await raw.get(`${store.namespace}:shared`)).toBe('v2');
+      expect(await store.client('other').get('k')).toBeNull();
+      raw.disconnect();
+      await store.ping();
+    });
+
+    it('applies keyPrefix to KEYS of eval and defineCommand Lua scripts', async () => {
+      const store = open();
+      const client = store.client('rl');
+      const script = "redis.call('INCRBY', KEYS[1], ARGV[1]); return redis.call('GET', KEYS[1])";
+      expect(String(await client.eval(script, 1, 'counter', 5))).toBe('5');
+      client.defineCommand('bumpBy', { numberOfKeys: 1, lua: script });
+      const bumped = await (client as unknown as { bumpBy(key: string, by: number): Promise<string> }).bumpBy('counter', 3);
+      expect(String(bumped)).toBe('8');
+      const raw = store.connect();
+      expect(await raw.get(`${store.namespace}:rl:counter`)).toBe('8');
+      expect(await raw.get('counter')).toBeNull();
+      raw.disconnect();
+    });
+
+    it('gives connect() a dedicated connection over the same data, with an optional verbatim keyPrefix', async () => {
+      const store = open();
+      await store.client('m').set('x', '1');
+      const dedicated = store.connect({ keyPrefix: `${store.namespace}:m:` });
+      expect(dedicated).not.toBe(store.client('m'));
+      expect(await dedicated.get('x')).toBe('1');
+      await dedicated.quit();
+    });
+  });
+}
+
+contract('openRedis (memory://, embedded)', () => 'memory://');
+
+// Runs only where a Redis server is provided (CI and dev machines set the variable; see DEVELOPERS.md).
+const redisUrl = process.env.SCAIGRID_TEST_REDIS_URL;
+describe.runIf(Boolean(redisUrl))('real server', () => {
+  contract('openRedis (redis://, real server)', () => redisUrl!);
+});
+
+describe('openRedis (memory:// specifics)', () => {
+  it('isolates the data of each anonymous memory:// store, and shares it across clients of one store', async () => {
+    const a = openRedis('memory://');
+    const b = openRedis('memory://');
+    await a.client('p').set('k', 'a');
+    const sameStore = a.connect();
+    expect(await sameStore.get('sg:p:k')).toBe('a');
+    sameStore.disconnect();
+    expect(await b.client('p').get('k')).toBeNull();
+    expect(a.embedded).toBe(true);
+    expect(a.namespace).toBe('sg');
+    await a.close();
+    await b.close();
+  });
+
+  it('shares data between stores opened with the same memory://<name>', async () => {
+    const name = `shared${Math.random().toString(36).slice(2, 8)}`;
+    const a = openRedis(`memory://${name}`);
+    const b = openRedis(`memory://${name}`);
+    await a.client('p').set('k', 'a');
+    expect(await b.client('p').get('k')).toBe('a');
+    await a.client('p').del('k');
+    await a.close();
+    await b.close();
+  });
+
+  it('frees an anonymous store on close', async () => {
+    const a = openRedis('memory://');
+    await a.client('p').set('k', 'a');
+    const survivor = a.connect();
+    await a.close();
+    expect(await survivor.get('sg:p:k')).toBeNull();
+    expect(() => a.client('p')).toThrow(/closed/);
+    survivor.disconnect();
+  });
+
+  it('rejects unknown schemes without printing credentials', () => {
+    expect(() => openRedis('valkey://user:topsecret@host:6379')).toThrow(/'valkey'.*redis:\/\/.*memory:\/\//);
+    expect(() => openRedis('valkey://user:topsecret@host:6379')).not.toThrow(/topsecret/);
+    expect(() => openRedis('memory://', { namespace: 'has space' })).toThrow(/namespace/);
+  });
+});
