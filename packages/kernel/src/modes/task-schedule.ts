@@ -1,0 +1,77 @@
+/**
+ * @module modes/task-schedule
+ * Rules shared by both task schedulers: the key that names a task across processes, schedule
+ * validation, and the next time a cron pattern fires. Cron patterns are evaluated in UTC in
+ * both schedulers so that every instance agrees on when a tick is due, whatever its zone.
+ */
+import { CronExpressionParser } from 'cron-parser';
+import type { TaskDeclaration, TaskSchedule } from '../context.js';
+
+/** Zone in which cron patterns are read, in process and in BullMQ alike. */
+export const TASK_TIMEZONE = 'UTC';
+
+/**
+ * Task names end up inside BullMQ scheduler and job ids (`repeat:<id>:<millis>`), where a colon
+ * would be misread as a separator, so they are kept to a safe alphabet.
+ */
+export const TASK_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/** A declaration the schedulers cannot run; `code` is stable. */
+export class TaskScheduleError extends Error {
+  readonly code = 'TASK_INVALID';
+  constructor(message: string) {
+    super(`[TASK_INVALID] ${message}`);
+    this.name = 'TaskScheduleError';
+  }
+}
+
+/** `moduleId/name`: the scheduler id in BullMQ and the job name the worker dispatches on. */
+export function taskKey(task: Pick<TaskDeclaration, 'moduleId' | 'name'>): string {
+  return `${task.moduleId}/${task.name}`;
+}
+
+/**
+ * Throws a TaskScheduleError naming the task and the fix; also meant for `ctx.task()` so a bad
+ * declaration fails at setup rather than when the worker starts.
+ * @example validateTaskSchedule('audit/prune', { cron: '0 * * * *' })
+ */
+export function validateTaskSchedule(key: string, schedule: TaskSchedule): void {
+  const name = key.slice(key.indexOf('/') + 1);
+  if (!TASK_NAME_PATTERN.test(name)) {
+    throw new TaskScheduleError(`Task '${key}' has an invalid name; use letters, digits, '.', '_' or '-' (at most 64).`);
+  }
+  const hasCron = schedule.cron !== undefined;
+  const hasEvery = schedule.everyMs !== undefined;
+  if (hasCron === hasEvery) {
+    throw new TaskScheduleError(`Task '${key}' must set exactly one of 'cron' or 'everyMs'.`);
+  }
+  if (hasEvery && !(Number.isInteger(schedule.everyMs) && schedule.everyMs! > 0)) {
+    throw new TaskScheduleError(`Task '${key}' has everyMs ${String(schedule.everyMs)}; use a positive integer of milliseconds.`);
+  }
+  if (hasCron) {
+    try {
+      CronExpressionParser.parse(schedule.cron!, { tz: TASK_TIMEZONE });
+    } catch (err) {
+      throw new TaskScheduleError(
+        `Task '${key}' has an invalid cron pattern '${schedule.cron}' (${(err as Error).message}); ` +
+          `use five fields, or six with seconds first, e.g. '*/30 * * * * *'.`,
+      );
+    }
+  }
+}
+
+/** Validates every declaration and rejects two tasks with the same `moduleId/name`. */
+export function validateTasks(tasks: readonly TaskDeclaration[]): void {
+  const seen = new Set<string>();
+  for (const task of tasks) {
+    const key = taskKey(task);
+    if (seen.has(key)) throw new TaskScheduleError(`Task '${key}' is declared twice; give each task of a module its own name.`);
+    seen.add(key);
+    validateTaskSchedule(key, task);
+  }
+}
+
+/** The first time strictly after `after` (epoch ms) at which `pattern` fires. */
+export function nextCronTick(pattern: string, after: number): number {
+  return CronExpressionParser.parse(pattern, { currentDate: new Date(after), tz: TASK_TIMEZONE }).next().getTime();
+}
