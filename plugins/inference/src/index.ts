@@ -1,0 +1,42 @@
+/**
+ * @module @scaigrid/plugin-inference
+ * The request path for model calls: inbound adapters (OpenAI-compatible `/oai/v1`, native
+ * `/v1/inference`) over one pipeline that resolves the model, runs the registered hooks,
+ * dispatches with failover and settles. Provides `inference.hooks` (extension points for
+ * accounting, prompts, audit...) and `inference.service` (the pipeline, for other adapters).
+ */
+import { defineModule } from '@scaigrid/kernel';
+import { authServiceRef } from '@scaigrid/plugin-auth';
+import { dispatchServiceRef } from '@scaigrid/plugin-dispatch';
+import { routingServiceRef } from '@scaigrid/plugin-routing';
+import { inferenceConfigSchema } from './config.js';
+import { InferenceHookRegistry, inferenceHooksRef } from './inference-hooks.js';
+import { InferencePipeline, inferenceServiceRef } from './inference-pipeline.js';
+import { nativeRoutes } from './native/native-routes.js';
+import { renderOpenAIError } from './openai/openai-errors.js';
+import { openAIRoutes } from './openai/openai-routes.js';
+
+export * from './chat-model.js';
+export * from './inference-hooks.js';
+export * from './inference-pipeline.js';
+export type { DispatchPort, DispatchOptions } from './dispatch-port.js';
+export { CLIENT_CLOSED } from './errors.js';
+export type { InferenceConfig } from './config.js';
+
+export default defineModule({
+  id: 'inference',
+  version: '0.1.0',
+  dependsOn: ['auth', 'routing', 'dispatch'],
+  config: inferenceConfigSchema,
+  setup(ctx) {
+    const hooks = new InferenceHookRegistry();
+    const routing = ctx.use(routingServiceRef);
+    const pipeline = new InferencePipeline({ routing, dispatch: ctx.use(dispatchServiceRef), hooks, log: ctx.log });
+    ctx.provide(inferenceHooksRef, hooks);
+    ctx.provide(inferenceServiceRef, pipeline);
+
+    const guard = ctx.use(authServiceRef).requirePermission('models:use');
+    if (ctx.config.openaiApi) ctx.mount('/oai/v1', openAIRoutes({ inference: pipeline, routing, guard }), { renderError: renderOpenAIError });
+    if (ctx.config.nativeApi) ctx.mount('/v1/inference', nativeRoutes({ inference: pipeline, routing, guard }));
+  },
+});

@@ -1,0 +1,242 @@
+/**
+ * @module inference-pipeline
+ * The order of the request path (DESIGN.md §6), independent of the inbound API: resolve the
+ * model, run `beforeDispatch` hooks (budgets, prompts), dispatch with failover, then settle
+ * through `afterResponse` or `onError`. Streams settle when they end, fail or are cut short
+ * by the client, with the usage counted so far. Adapters (OpenAI, native, others) call this
+ * through the `inference.service` ref and only translate shapes.
+ */
+import { GatewayError, serviceRef } from '@scaigrid/kernel';
+import type { Caller } from '@scaigrid/plugin-auth';
+import type { ModelRoute, RoutingService } from '@scaigrid/plugin-routing';
+import type { Logger } from 'pino';
+import type { ChatChunk, ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse } from './chat-model.js';
+import type { DispatchPort } from './dispatch-port.js';
+import { CLIENT_CLOSED, toGatewayError } from './errors.js';
+import type {
+  ChatInferenceContext,
+  EmbeddingInferenceContext,
+  InboundApi,
+  InferenceContext,
+  InferenceHook,
+  InferenceHookRegistry,
+  InferenceResult,
+} from './inference-hooks.js';
+import { StreamAssembler } from './stream-assembler.js';
+import { estimatePromptTokens, estimateTokens } from './usage-estimate.js';
+
+export interface InferenceInput<R> {
+  api: InboundApi;
+  requestId: string;
+  caller: Caller;
+  /** `model` holds the frontend slug; dispatch swaps in each backend's upstream id. */
+  request: R;
+  /** The client's connection; aborting it aborts the upstream call. */
+  signal: AbortSignal;
+}
+
+export interface ChatOutcome {
+  ctx: ChatInferenceContext;
+  response: ChatResponse;
+}
+
+export interface ChatStreamOutcome {
+  ctx: ChatInferenceContext;
+  /** Consume it to the end or `return()` it; either way the request settles exactly once. */
+  chunks: AsyncIterable<ChatChunk>;
+}
+
+export interface EmbeddingOutcome {
+  ctx: EmbeddingInferenceContext;
+  response: EmbeddingResponse;
+}
+
+export interface InferenceService {
+  chat(input: InferenceInput<ChatRequest>): Promise<ChatOutcome>;
+  chatStream(input: InferenceInput<ChatRequest>): Promise<ChatStreamOutcome>;
+  embeddings(input: InferenceInput<EmbeddingRequest>): Promise<EmbeddingOutcome>;
+}
+
+export const inferenceServiceRef = serviceRef<InferenceService>('inference.service');
+
+export interface InferencePipelineDeps {
+  routing: RoutingService;
+  dispatch: DispatchPort;
+  hooks: InferenceHookRegistry;
+  log: Logger;
+}
+
+export class InferencePipeline implements InferenceService {
+  constructor(private readonly deps: InferencePipelineDeps) {}
+
+  private resolve(slug: string, caller: Caller, kind: ModelRoute['kind']): ModelRoute {
+    const route = this.deps.routing.resolve(slug, caller);
+    if (route.kind !== kind) {
+      const wanted = kind === 'chat' ? 'a chat' : 'an embedding';
+      throw new GatewayError('VALIDATION_ERROR', `Model '${slug}' is not ${wanted} model; use it on the ${route.kind} endpoint.`, {
+        details: { param: 'model' },
+      });
+    }
+    return route;
+  }
+
+  private context<K extends 'chat' | 'embedding'>(kind: K, input: InferenceInput<unknown>, route: ModelRoute, stream: boolean) {
+    return {
+      kind,
+      requestId: input.requestId,
+      caller: input.caller,
+      api: input.api,
+      stream,
+      route,
+      startedAt: Date.now(),
+      state: new Map<string, unknown>(),
+      usageEstimated: false,
+      aborted: false,
+      request: input.request,
+    };
+  }
+
+  async chat(input: InferenceInput<ChatRequest>): Promise<ChatOutcome> {
+    const route = this.resolve(input.request.model, input.caller, 'chat');
+    const ctx = this.context('chat', input, route, false) as ChatInferenceContext;
+    const hooks = this.deps.hooks.list();
+    try {
+      await this.beforeDispatch(hooks, ctx);
+      const served = await this.deps.dispatch.chat(route, ctx.request, { signal: input.signal, requestId: ctx.requestId });
+      ctx.backend = served.backend;
+      ctx.usage = served.response.usage ?? { promptTokens: estimatePromptTokens(ctx.request), completionTokens: estimateTokens(outputChars(served.response)) };
+      ctx.usageEstimated = served.response.usage === undefined;
+      ctx.finishedAt = Date.now();
+      await this.afterResponse(hooks, ctx, served.response);
+      return { ctx, response: served.response };
+    } catch (err) {
+      throw await this.fail(hooks, ctx, err, input.signal);
+    }
+  }
+
+  async chatStream(input: InferenceInput<ChatRequest>): Promise<ChatStreamOutcome> {
+    const route = this.resolve(input.request.model, input.caller, 'chat');
+    const ctx = this.context('chat', input, route, true) as ChatInferenceContext;
+    const hooks = this.deps.hooks.list();
+    // Our own controller, so that a consumer stopping early also stops the upstream read.
+    const upstream = new AbortController();
+    const onClientAbort = () => upstream.abort(input.signal.reason);
+    if (input.signal.aborted) onClientAbort();
+    else input.signal.addEventListener('abort', onClientAbort, { once: true });
+    try {
+      await this.beforeDispatch(hooks, ctx);
+      const served = await this.deps.dispatch.chatStream(route, ctx.request, { signal: upstream.signal, requestId: ctx.requestId });
+      ctx.backend = served.backend;
+      return { ctx, chunks: this.settleStream(hooks, ctx, served.chunks, upstream, input.signal, onClientAbort) };
+    } catch (err) {
+      input.signal.removeEventListener('abort', onClientAbort);
+      throw await this.fail(hooks, ctx, err, input.signal);
+    }
+  }
+
+  async embeddings(input: InferenceInput<EmbeddingRequest>): Promise<EmbeddingOutcome> {
+    const route = this.resolve(input.request.model, input.caller, 'embedding');
+    const ctx = this.context('embedding', input, route, false) as EmbeddingInferenceContext;
+    const hooks = this.deps.hooks.list();
+    try {
+      await this.beforeDispatch(hooks, ctx);
+      const served = await this.deps.dispatch.embeddings(route, ctx.request, { signal: input.signal, requestId: ctx.requestId });
+      ctx.backend = served.backend;
+      const inputChars = ctx.request.input.reduce((sum, s) => sum + s.length, 0);
+      ctx.usage = served.response.usage ?? { promptTokens: estimateTokens(inputChars), completionTokens: 0 };
+      ctx.usageEstimated = served.response.usage === undefined;
+      ctx.finishedAt = Date.now();
+      await this.afterResponse(hooks, ctx, served.response);
+      return { ctx, response: served.response };
+    } catch (err) {
+      throw await this.fail(hooks, ctx, err, input.signal);
+    }
+  }
+
+  private async *settleStream(
+    hooks: readonly InferenceHook[],
+    ctx: ChatInferenceContext,
+    chunks: AsyncIterable<ChatChunk>,
+    upstream: AbortController,
+    clientSignal: AbortSignal,
+    onClientAbort: () => void,
+  ): AsyncGenerator<ChatChunk> {
+    const assembler = new StreamAssembler();
+    const promptEstimate = estimatePromptTokens(ctx.request);
+    const countUsage = () => {
+      const reported = assembler.reportedUsage;
+      ctx.usage = reported ?? { promptTokens: promptEstimate, completionTokens: estimateTokens(assembler.outputChars) };
+      ctx.usageEstimated = reported === undefined;
+    };
+    countUsage();
+    let settled = false;
+    try {
+      for await (const chunk of chunks) {
+        ctx.firstChunkAt ??= Date.now();
+        assembler.add(chunk);
+        countUsage();
+        for (const hook of hooks) if (hook.onChunk) await hook.onChunk(ctx, chunk);
+        yield chunk;
+      }
+      settled = true;
+      ctx.finishedAt = Date.now();
+      await this.afterResponse(hooks, ctx, assembler.response(ctx.backend?.upstreamModel ?? ctx.request.model));
+    } catch (err) {
+      settled = true;
+      upstream.abort();
+      throw await this.fail(hooks, ctx, err, clientSignal);
+    } finally {
+      clientSignal.removeEventListener('abort', onClientAbort);
+      if (!settled) {
+        // The consumer stopped reading: the client is gone. Stop the upstream and settle what was used.
+        upstream.abort();
+        ctx.aborted = true;
+        ctx.finishedAt = Date.now();
+        await this.onError(hooks, ctx, new GatewayError(CLIENT_CLOSED, 'The client closed the connection before the answer was complete.', { status: 499 }));
+      }
+    }
+  }
+
+  private async beforeDispatch(hooks: readonly InferenceHook[], ctx: InferenceContext): Promise<void> {
+    for (const hook of hooks) if (hook.beforeDispatch) await hook.beforeDispatch(ctx);
+  }
+
+  private async afterResponse(hooks: readonly InferenceHook[], ctx: InferenceContext, result: InferenceResult): Promise<void> {
+    for (const hook of hooks) {
+      if (!hook.afterResponse) continue;
+      try {
+        await hook.afterResponse(ctx, result);
+      } catch (err) {
+        // The answer exists and was paid for upstream; a failing observer must not take it from the client.
+        this.deps.log.error({ err, hook: hook.name, requestId: ctx.requestId }, 'afterResponse hook failed');
+      }
+    }
+  }
+
+  private async onError(hooks: readonly InferenceHook[], ctx: InferenceContext, error: GatewayError): Promise<void> {
+    for (const hook of hooks) {
+      if (!hook.onError) continue;
+      try {
+        await hook.onError(ctx, error);
+      } catch (err) {
+        this.deps.log.error({ err, hook: hook.name, requestId: ctx.requestId }, 'onError hook failed');
+      }
+    }
+  }
+
+  private async fail(hooks: readonly InferenceHook[], ctx: InferenceContext, err: unknown, clientSignal: AbortSignal): Promise<GatewayError> {
+    ctx.aborted = clientSignal.aborted;
+    ctx.finishedAt = Date.now();
+    const error = toGatewayError(err, ctx.aborted);
+    if (error.code === 'INTERNAL' && error.cause) this.deps.log.error({ err: error.cause, requestId: ctx.requestId }, 'inference failed');
+    await this.onError(hooks, ctx, error);
+    return error;
+  }
+}
+
+function outputChars(response: ChatResponse): number {
+  let chars = 0;
+  for (const block of response.message.content) if (block.type !== 'image') chars += block.text.length;
+  for (const call of response.message.toolCalls ?? []) chars += call.name.length + call.arguments.length;
+  return chars;
+}

@@ -1,0 +1,80 @@
+/**
+ * @module openai/openai-routes
+ * The OpenAI-compatible API mounted at `/oai/v1`: chat completions (whole or streamed as
+ * `chat.completion.chunk` SSE ending in `data: [DONE]`), embeddings and the model list.
+ * Handlers only validate, translate and call the pipeline; errors thrown here are rendered
+ * in OpenAI's shape by the mount's `renderError`. Once a stream has started, a failure can
+ * no longer change the status, so it is sent as a `data: {"error": ...}` event and the
+ * stream ends, which OpenAI's SDKs raise as an APIError.
+ */
+import { randomUUID } from 'node:crypto';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import type { RoutingService } from '@scaigrid/plugin-routing';
+import type { ChatChunk } from '../chat-model.js';
+import { toGatewayError } from '../errors.js';
+import type { InferenceInput, InferenceService } from '../inference-pipeline.js';
+import type { ChatInferenceContext } from '../inference-hooks.js';
+import { readJsonBody, validateBody } from '../request-validation.js';
+import { sseResponse, type SseEvent } from '../sse-writer.js';
+import { toOpenAIError } from './openai-errors.js';
+import { toChatRequest, toEmbeddingRequest } from './openai-request-mapping.js';
+import { openAIChatRequestSchema, openAIEmbeddingRequestSchema } from './openai-request-schema.js';
+import { OpenAIStreamEncoder, toOpenAICompletion, toOpenAIEmbeddingList, toOpenAIModelList, type CompletionIdentity } from './openai-response-mapping.js';
+
+export interface OpenAIRoutesDeps {
+  inference: InferenceService;
+  routing: RoutingService;
+  /** `requirePermission('models:use')` from the auth plugin. */
+  guard: MiddlewareHandler;
+}
+
+function input<R>(c: Context, request: R): InferenceInput<R> {
+  return { api: 'openai', requestId: c.get('requestId'), caller: c.get('caller')!, request, signal: c.req.raw.signal };
+}
+
+export function openAIRoutes(deps: OpenAIRoutesDeps): Hono {
+  const app = new Hono();
+  app.use('*', deps.guard);
+
+  app.post('/chat/completions', async (c) => {
+    const body = validateBody(openAIChatRequestSchema, await readJsonBody(c));
+    const identity: CompletionIdentity = { id: `chatcmpl-${randomUUID().replace(/-/g, '')}`, created: Math.floor(Date.now() / 1000), model: body.model };
+    if (!body.stream) {
+      const { ctx, response } = await deps.inference.chat(input(c, toChatRequest(body)));
+      return c.json(toOpenAICompletion(response, identity, ctx.usage!));
+    }
+    const { ctx, chunks } = await deps.inference.chatStream(input(c, toChatRequest(body)));
+    const encoder = new OpenAIStreamEncoder(identity, body.stream_options?.include_usage === true);
+    return sseResponse(openAIStreamEvents(ctx, chunks, encoder));
+  });
+
+  app.post('/embeddings', async (c) => {
+    const body = validateBody(openAIEmbeddingRequestSchema, await readJsonBody(c));
+    const { ctx, response } = await deps.inference.embeddings(input(c, toEmbeddingRequest(body)));
+    return c.json(toOpenAIEmbeddingList(response, body.model, ctx.usage!));
+  });
+
+  app.get('/models', (c) => c.json(toOpenAIModelList(deps.routing.listModels(c.get('caller')))));
+
+  return app;
+}
+
+/** The SSE events of one streamed completion, in OpenAI's order. */
+export async function* openAIStreamEvents(
+  ctx: Pick<ChatInferenceContext, 'usage'>,
+  chunks: AsyncIterable<ChatChunk>,
+  encoder: OpenAIStreamEncoder,
+): AsyncGenerator<SseEvent> {
+  yield { data: JSON.stringify(encoder.start()) };
+  try {
+    for await (const chunk of chunks) {
+      const out = encoder.encode(chunk);
+      if (out) yield { data: JSON.stringify(out) };
+    }
+  } catch (err) {
+    yield { data: JSON.stringify(toOpenAIError(toGatewayError(err)).body) };
+    return;
+  }
+  for (const out of encoder.finish(ctx.usage ?? { promptTokens: 0, completionTokens: 0 })) yield { data: JSON.stringify(out) };
+  yield { data: '[DONE]' };
+}

@@ -1,0 +1,35 @@
+/**
+ * @module prompt-template
+ * `{{variable}}` substitution for personas and safety prefixes. Unknown variables are left
+ * as written, so a typo shows up in what the model says instead of silently vanishing.
+ */
+
+const VARIABLE = /\{\{\s*([A-Za-z_][A-Za-z0-9_.-]*)\s*\}\}/g;
+
+/**
+ * @example renderTemplate('Hi {{ name }}, today is {{date}}', { name: 'Ada', date: '2025-01-01' })
+ * // → 'Hi Ada, today is 2025-01-01'
+ */
+export function renderTemplate(template: string, variables: Readonly<Record<string, string>>): string {
+  return template.replace(VARIABLE, (whole, name: string) => (Object.hasOwn(variables, name) ? variables[name]! : whole));
+}
+
+export interface BuiltinInput {
+  model: string;
+  tenantId?: string;
+  userId?: string;
+  requestId: string;
+  now: Date;
+}
+
+/** Variables every template may use: model, date, datetime, tenant, user, request_id. */
+export function builtinVariables(input: BuiltinInput): Record<string, string> {
+  return {
+    model: input.model,
+    date: input.now.toISOString().slice(0, 10),
+    datetime: input.now.toISOString(),
+    tenant: input.tenantId ?? '',
+    user: input.userId ?? '',
+    request_id: input.requestId,
+  };
+}

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import type { ChatMessage } from '@scaigrid/plugin-inference';
+import { promptsConfigSchema } from '../src/config.js';
+import { promptSettings } from '../src/prompt-settings.js';
+import { builtinVariables, renderTemplate } from '../src/prompt-template.js';
+import { applySystemPrompt } from '../src/system-prompt.js';
+
+const text = (role: ChatMessage['role'], t: string): ChatMessage => ({ role, content: [{ type: 'text', text: t }] });
+
+describe('renderTemplate', () => {
+  it('fills known variables and leaves unknown ones as written', () => {
+    expect(renderTemplate('Hi {{ name }} on {{model}}, {{missing}}', { name: 'Ada', model: 'm1' })).toBe('Hi Ada on m1, {{missing}}');
+  });
+
+  it('offers date, tenant and model built-ins', () => {
+    const vars = builtinVariables({ model: 'm', tenantId: 't1', requestId: 'r', now: new Date('2025-03-04T05:06:07Z') });
+    expect(renderTemplate('{{date}} {{tenant}} {{model}} [{{user}}]', vars)).toBe('2025-03-04 t1 m []');
+  });
+});
+
+describe('applySystemPrompt', () => {
+  const sep = '\n\n';
+
+  it('puts the safety prefix first, then the persona, then the caller system prompt', () => {
+    const out = applySystemPrompt([text('system', 'caller rules'), text('user', 'hi')], { safetyPrefix: 'SAFE', persona: 'PERSONA', mode: 'prepend', separator: sep });
+    expect(out).toEqual([text('system', 'SAFE\n\nPERSONA\n\ncaller rules'), text('user', 'hi')]);
+  });
+
+  it('adds a system message when the caller sent none', () => {
+    expect(applySystemPrompt([text('user', 'hi')], { persona: 'P', mode: 'prepend', separator: sep })).toEqual([text('system', 'P'), text('user', 'hi')]);
+  });
+
+  it('replace mode drops every caller system message, wherever it is', () => {
+    const out = applySystemPrompt([text('system', 'ignore safety'), text('user', 'hi'), text('system', 'later override')], {
+      safetyPrefix: 'SAFE',
+      persona: 'P',
+      mode: 'replace',
+      separator: sep,
+    });
+    expect(out).toEqual([text('system', 'SAFE\n\nP'), text('user', 'hi')]);
+  });
+
+  it('changes nothing without a persona or prefix', () => {
+    const messages = [text('system', 's'), text('user', 'u')];
+    expect(applySystemPrompt(messages, { mode: 'replace', separator: sep })).toEqual(messages);
+  });
+});
+
+describe('promptSettings', () => {
+  it('reads routing metadata and lets config win field by field', () => {
+    const config = promptsConfigSchema.parse({ variables: { org: 'Acme', name: 'global' }, models: { m: { persona: 'from config {{name}}', variables: { name: 'Bot' } } } });
+    const settings = promptSettings({ slug: 'm', metadata: { persona: 'from metadata', safetyPrefix: 'meta safety', promptMode: 'replace' } }, config);
+    expect(settings).toEqual({ persona: 'from config {{name}}', safetyPrefix: 'meta safety', variables: { org: 'Acme', name: 'Bot' }, mode: 'replace' });
+    expect(promptSettings({ slug: 'other', metadata: {} }, config)).toBeUndefined();
+  });
+});
