@@ -14,6 +14,7 @@ import type { Module } from './module.js';
 import type { ModuleServices } from './service-registry.js';
 import type { EventHub } from './stores/event-bus.js';
 import { prefixedBlobStore } from './stores/blobs.js';
+import { validateTaskSchedule } from './modes/task-schedule.js';
 import type { BlobStore, Database, HttpClient, RedisStore } from './stores/types.js';
 
 export interface KernelCollections {
@@ -80,9 +81,7 @@ export function createModuleContext(deps: ModuleContextDeps): ModuleContext<any>
       collections.http.middleware.push({ moduleId: id, phase, handler, path: options?.path ?? '*' });
     },
     task(name, schedule, handler) {
-      if (!schedule.cron && !schedule.everyMs) {
-        throw new Error(`Task '${id}/${name}' needs a schedule: { cron } or { everyMs }.`);
-      }
+      validateTaskSchedule(`${id}/${name}`, schedule);
       if (collections.tasks.some((t) => t.moduleId === id && t.name === name)) {
         throw new Error(`Module '${id}' declares task '${name}' twice.`);
       }
