@@ -13,9 +13,16 @@ export interface Backend {
   upstreamModel: string;
   priority: number;
   weight: number;
-  /** Price per million input (prompt) tokens, in `currency`. */
+  /** Price per million input (prompt) tokens, in `currency` (for display; bill with the micros). */
   inputPricePerMillion: number;
   outputPricePerMillion: number;
+  /**
+   * Exact prices: integer micro-units of `currency` per million tokens. The cost of a call in
+   * pico-units (1e-12 of the currency) is `promptTokens * inputMicrosPerMillion +
+   * completionTokens * outputMicrosPerMillion`, an exact integer.
+   */
+  inputMicrosPerMillion: number;
+  outputMicrosPerMillion: number;
   contextWindow?: number;
   /** Backend-level dispatcher options (e.g. Azure deployment, api-version). */
   options: Record<string, unknown>;

@@ -1,0 +1,7 @@
+/**
+ * @module migrations
+ * The routing plugin's migration stream, in order.
+ */
+import { createModels } from './0001_create_models.js';
+
+export const migrations = [createModels];

@@ -1,0 +1,135 @@
+/**
+ * @module model-admin
+ * Every change to models goes through here — admin API and config seed alike: validate
+ * provider ids, write (a no-op when nothing differs), reload this instance's catalog before
+ * answering (so the writer reads its own write), then broadcast `routing.changed` so every
+ * other instance reloads too.
+ */
+import { GatewayError, type EventBus, type ModuleContext } from '@scaigrid/kernel';
+import type { ModelCatalog } from './model-catalog.js';
+import { desiredBackend, desiredModel, type DesiredModel, type StoredModel } from './model-record.js';
+import type { ModelInput, ModelPatch } from './model-schema.js';
+import { isEmptyPlan, planWrite, type ModelStore } from './model-store.js';
+import type { ProviderDirectory } from './provider-directory.js';
+
+export const ROUTING_CHANGED_TOPIC = 'routing.changed';
+
+export interface RoutingChangedEvent {
+  /** Instance that made the change (it has already reloaded). */
+  origin: string;
+  slug: string;
+  action: 'created' | 'updated' | 'deleted';
+}
+
+export interface ModelAdminDeps {
+  store: ModelStore;
+  catalog: ModelCatalog;
+  events: EventBus;
+  instanceId: string;
+  providers: ProviderDirectory | undefined;
+  log: ModuleContext['log'];
+}
+
+export class ModelAdmin {
+  constructor(private readonly deps: ModelAdminDeps) {}
+
+  async create(input: ModelInput): Promise<StoredModel> {
+    if (await this.deps.store.loadBySlug(input.slug)) {
+      throw new GatewayError('CONFLICT', `Model '${input.slug}' already exists; update it with PATCH /v1/admin/models/${input.slug}.`);
+    }
+    const desired = desiredModel(input);
+    this.checkProviders(desired);
+    await this.deps.store.save(undefined, desired);
+    await this.changed(input.slug, 'created');
+    return this.current(input.slug);
+  }
+
+  async update(slug: string, patch: ModelPatch): Promise<StoredModel> {
+    const existing = await this.deps.store.loadBySlug(slug);
+    if (!existing) throw new GatewayError('NOT_FOUND', `Model '${slug}' not found.`);
+    const desired: DesiredModel = {
+      slug,
+      kind: patch.kind ?? existing.kind,
+      policy: patch.policy ?? existing.policy,
+      currency: patch.currency ?? existing.currency,
+      metadata: patch.metadata ?? existing.metadata,
+      visibility: patch.visibility ? [...new Set(patch.visibility)] : existing.visibility,
+      backends: patch.backends ? patch.backends.map(desiredBackend) : existing.backends,
+    };
+    if (patch.backends) this.checkBackendIds(existing, desired);
+    this.checkProviders(desired);
+    const wrote = await this.deps.store.save(existing, desired);
+    if (!wrote) return existing;
+    await this.changed(slug, 'updated');
+    return this.current(slug);
+  }
+
+  async delete(slug: string): Promise<void> {
+    const existing = await this.deps.store.loadBySlug(slug);
+    if (!existing) throw new GatewayError('NOT_FOUND', `Model '${slug}' not found.`);
+    await this.deps.store.delete(existing);
+    await this.changed(slug, 'deleted');
+  }
+
+  /** Applies the config seed: creates or updates each model by slug; equal models are not touched. */
+  async seed(inputs: readonly ModelInput[]): Promise<{ written: string[] }> {
+    const written: string[] = [];
+    for (const [index, input] of inputs.entries()) {
+      const desired = desiredModel(input);
+      this.checkProviders(desired, `routing.models.${index}`);
+      const existing = await this.deps.store.loadBySlug(input.slug);
+      const plan = planWrite(existing, desired);
+      if (isEmptyPlan(plan)) continue;
+      await this.deps.store.save(existing, desired, plan);
+      written.push(input.slug);
+    }
+    if (written.length > 0) {
+      this.deps.log.info({ models: written }, 'Seeded models from config');
+      await this.deps.catalog.reload();
+      await this.publish({ origin: this.deps.instanceId, slug: written.join(','), action: 'updated' });
+    }
+    return { written };
+  }
+
+  private checkBackendIds(existing: StoredModel, desired: DesiredModel): void {
+    const ids = new Set(existing.backends.map((b) => b.id));
+    desired.backends.forEach((b, i) => {
+      if (b.id !== undefined && !ids.has(b.id)) {
+        throw new GatewayError('VALIDATION_ERROR', `Invalid model: 'backends.${i}.id': backend '${b.id}' does not belong to model '${existing.slug}'; omit the id to add a backend.`);
+      }
+    });
+  }
+
+  private checkProviders(desired: DesiredModel, prefix = 'backends'): void {
+    const providers = this.deps.providers;
+    if (!providers) return;
+    const known = providers.providerIds();
+    desired.backends.forEach((b, i) => {
+      if (!known.includes(b.providerId)) {
+        throw new GatewayError(
+          'VALIDATION_ERROR',
+          `Invalid model '${desired.slug}': '${prefix}.${i}.providerId': unknown provider '${b.providerId}' (known: ${known.join(', ') || 'none'}). Create it under /v1/admin/providers or in the dispatch config first.`,
+        );
+      }
+    });
+  }
+
+  private async changed(slug: string, action: RoutingChangedEvent['action']): Promise<void> {
+    await this.deps.catalog.reload();
+    await this.publish({ origin: this.deps.instanceId, slug, action });
+  }
+
+  private async current(slug: string): Promise<StoredModel> {
+    // The catalog was just reloaded; a concurrent delete elsewhere is the only way to miss it.
+    const model = this.deps.catalog.get(slug) ?? (await this.deps.store.loadBySlug(slug));
+    if (!model) throw new GatewayError('NOT_FOUND', `Model '${slug}' was deleted concurrently.`);
+    return model;
+  }
+
+  private async publish(event: RoutingChangedEvent): Promise<void> {
+    // The write is done; a bus hiccup must not turn it into an error, only delay other instances.
+    await this.deps.events.publish(ROUTING_CHANGED_TOPIC, event).catch((err: unknown) => {
+      this.deps.log.error({ err, slug: event.slug }, 'Could not broadcast routing.changed; other instances reload on restart');
+    });
+  }
+}
