@@ -9,6 +9,8 @@ export interface Caller {
   kind: 'api_key' | 'jwt' | 'service';
   /** API key id (never the secret), for kind `api_key`. */
   keyId?: string;
+  /** Key name or service token name, for logs and audit (never a secret). */
+  name?: string;
   userId?: string;
   tenantId?: string;
   partnerId?: string;

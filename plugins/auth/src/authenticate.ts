@@ -1,0 +1,69 @@
+/**
+ * @module authenticate
+ * The `authenticate` middleware: reads `Authorization: Bearer <token>` (or `x-api-key`, which
+ * Anthropic clients send), recognises the credential by its shape (`sgk_` → API key, three
+ * dot-separated base64url parts → JWT, anything else → service token) and sets `caller`.
+ * No credential: no caller, and the route's guard decides. A bad credential: 401 with the
+ * same message whatever was wrong, so a client learns nothing about which part failed.
+ */
+import type { MiddlewareHandler } from 'hono';
+import { GatewayError, type ModuleContext } from '@scaigrid/kernel';
+import type { ApiKeyAuthenticator } from './api-key-authenticator.js';
+import { isApiKeyFormat } from './api-key-secret.js';
+import type { Caller } from './caller.js';
+import { looksLikeJwt, type JwtVerifier } from './jwt-verifier.js';
+import type { ServiceTokens } from './service-tokens.js';
+
+type Logger = ModuleContext['log'];
+
+export interface AuthenticateOptions {
+  keys: ApiKeyAuthenticator;
+  jwt?: JwtVerifier;
+  serviceTokens: ServiceTokens;
+  log: Logger;
+}
+
+const UNAUTHENTICATED_MESSAGE = 'Invalid or expired credential.';
+const KERNEL_PROBES = new Set(['/health', '/ready']);
+
+export function unauthenticated(message = UNAUTHENTICATED_MESSAGE): GatewayError {
+  return new GatewayError('UNAUTHENTICATED', message, { headers: { 'WWW-Authenticate': 'Bearer' } });
+}
+
+/** The presented token, '' for an empty one, undefined when none was sent. */
+export function presentedToken(authorization: string | undefined, apiKeyHeader: string | undefined): string | undefined {
+  if (authorization !== undefined) {
+    const match = /^Bearer(?:\s+(.*))?$/i.exec(authorization.trim());
+    // Other schemes (Basic, ...) are not ours; a module that uses them reads the header itself.
+    if (match) return (match[1] ?? '').trim();
+  }
+  return apiKeyHeader?.trim();
+}
+
+export function createAuthenticateMiddleware(options: AuthenticateOptions): MiddlewareHandler {
+  const { keys, jwt, serviceTokens, log } = options;
+
+  const identify = async (token: string): Promise<Caller | undefined> => {
+    if (isApiKeyFormat(token)) return keys.authenticate(token);
+    if (looksLikeJwt(token)) {
+      if (!jwt) return undefined;
+      try {
+        return await jwt.verify(token);
+      } catch (err) {
+        log.debug({ reason: (err as { code?: string }).code ?? (err as Error).message }, 'JWT rejected');
+        return undefined;
+      }
+    }
+    return serviceTokens.match(token);
+  };
+
+  return async (c, next) => {
+    if (KERNEL_PROBES.has(c.req.path)) return next();
+    const token = presentedToken(c.req.header('authorization'), c.req.header('x-api-key'));
+    if (token === undefined) return next();
+    const caller = token === '' ? undefined : await identify(token);
+    if (!caller) throw unauthenticated();
+    c.set('caller', caller);
+    await next();
+  };
+}
