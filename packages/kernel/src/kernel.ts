@@ -20,7 +20,6 @@ import { kernelRefs } from './kernel-refs.js';
 import { migrationStatus, runMigrations } from './migrations/index.js';
 import { isModule, type Module, type ModuleHandle } from './module.js';
 import { createModuleContext, type KernelCollections } from './module-context.js';
-import { startGrpcServer } from './modes/grpc-server.js';
 import { startTaskScheduler } from './modes/task-scheduler.js';
 import type { LoadedModule } from './registry/loaded-module.js';
 import { loadModules } from './registry/load-modules.js';
@@ -231,6 +230,7 @@ export class Kernel {
   }
 
   async startGrpc(port = this.config.server.grpcPort, host = this.config.server.host): Promise<number> {
+    const { startGrpcServer } = await import('./modes/grpc-server.js');
     const grpc = await startGrpcServer({ host, port, services: this.collections.grpc, log: this.log.child({ component: 'grpc' }) });
     this.stopFns.push(() => grpc.stop());
     return grpc.port;

@@ -7,13 +7,14 @@
  * deployments sharing a Redis server apart.
  */
 import { Queue, Worker, type Job } from 'bullmq';
+import { TASK_QUEUE_NAME, taskQueuePrefix } from './task-schedule.js';
 import type { Logger } from 'pino';
 import type { TaskDeclaration } from '../context.js';
 import type { RedisStore } from '../stores/types.js';
 import { runTaskTick } from './task-run.js';
 import { TASK_TIMEZONE, taskKey } from './task-schedule.js';
 
-export const TASK_QUEUE_NAME = 'tasks';
+
 
 export interface BullmqSchedulerOptions {
   tasks: readonly TaskDeclaration[];
@@ -29,10 +30,6 @@ interface TaskJobData {
   name: string;
 }
 
-/** BullMQ key prefix for a namespace: `<namespace>:bull`, so `<namespace>:*` covers everything. */
-export function taskQueuePrefix(namespace: string): string {
-  return namespace ? `${namespace}:bull` : 'bull';
-}
 
 export async function startBullmqScheduler(options: BullmqSchedulerOptions): Promise<{ stop(): Promise<void> }> {
   const { tasks, redis, instanceId, log, stopGraceMs = 5_000 } = options;

@@ -75,3 +75,11 @@ export function validateTasks(tasks: readonly TaskDeclaration[]): void {
 export function nextCronTick(pattern: string, after: number): number {
   return CronExpressionParser.parse(pattern, { currentDate: new Date(after), tz: TASK_TIMEZONE }).next().getTime();
 }
+
+/** Name of the BullMQ queue holding every task's scheduler. */
+export const TASK_QUEUE_NAME = 'tasks';
+
+/** BullMQ key prefix for a namespace: `<namespace>:bull`, so `<namespace>:*` covers everything. */
+export function taskQueuePrefix(namespace: string): string {
+  return namespace ? `${namespace}:bull` : 'bull';
+}

@@ -9,12 +9,11 @@
 import type { Logger } from 'pino';
 import type { TaskDeclaration } from '../context.js';
 import type { RedisStore } from '../stores/types.js';
-import { startBullmqScheduler } from './task-bullmq.js';
 import { startEmbeddedScheduler } from './task-embedded.js';
 import { taskKey, validateTasks } from './task-schedule.js';
 
 export { taskKey, validateTaskSchedule, TaskScheduleError } from './task-schedule.js';
-export { taskQueuePrefix, TASK_QUEUE_NAME } from './task-bullmq.js';
+export { taskQueuePrefix, TASK_QUEUE_NAME } from './task-schedule.js';
 
 export interface TaskSchedulerOptions {
   tasks: readonly TaskDeclaration[];
@@ -43,5 +42,7 @@ export async function startTaskScheduler(options: TaskSchedulerOptions): Promise
     options.log.info({ tasks: options.tasks.map(taskKey) }, 'Task scheduler started (in process)');
     return startEmbeddedScheduler(options);
   }
+  // BullMQ is loaded only here, so http processes on embedded stores never pay for it.
+  const { startBullmqScheduler } = await import('./task-bullmq.js');
   return startBullmqScheduler(options);
 }

@@ -5,7 +5,6 @@
  */
 import type { BlobInfo, BlobPutOptions, BlobStore } from './types.js';
 import { FileBlobStore } from './file-blob-store.js';
-import { S3BlobStore } from './s3-blob-store.js';
 import { assertBlobKey } from './blob-key.js';
 import { redactUrl, urlScheme } from './redact-url.js';
 
@@ -22,7 +21,7 @@ export function openBlobStore(url: string): BlobStore {
     return new FileBlobStore(directory);
   }
   if (scheme === 's3') {
-    const store = S3BlobStore.fromUrl(url);
+    const store = lazyS3BlobStore(url);
     // `s3://bucket/some/prefix` keeps the gateway's objects under that prefix of a shared bucket.
     const path = new URL(url).pathname.replace(/^\/+|\/+$/g, '');
     return path ? prefixedBlobStore(store, path) : store;
@@ -50,4 +49,17 @@ export function prefixedBlobStore(store: BlobStore, prefix: string): BlobStore {
       return items.map((item) => ({ key: item.key.slice(base.length + 1), size: item.size }));
     },
   });
+}
+
+/** The S3 SDK is large; it is loaded on the first blob call, not at boot. */
+function lazyS3BlobStore(url: string): BlobStore {
+  let store: Promise<BlobStore> | undefined;
+  const open = () => (store ??= import('./s3-blob-store.js').then(({ S3BlobStore }) => S3BlobStore.fromUrl(url)));
+  return {
+    put: async (key, body, options) => (await open()).put(key, body, options),
+    get: async (key) => (await open()).get(key),
+    delete: async (key) => (await open()).delete(key),
+    exists: async (key) => (await open()).exists(key),
+    list: async (prefix) => (await open()).list(prefix),
+  };
 }

@@ -9,8 +9,6 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, MysqlDialect, SqliteDialect, sql } from 'kysely';
-import { createPool } from 'mysql2';
-import { createConnection } from 'mysql2/promise';
 import type { Database } from './types.js';
 import { redactUrl, urlScheme } from './redact-url.js';
 
@@ -70,6 +68,8 @@ async function openMysql(url: string): Promise<Database> {
     ...(parsed.searchParams.get('ssl') === 'true' ? { ssl: {} } : {}),
   };
 
+  // mysql2 is loaded only for MariaDB URLs, keeping the embedded quick start's boot short.
+  const [{ createPool }, { createConnection }] = await Promise.all([import('mysql2'), import('mysql2/promise')]);
   // Connect without the database first: it may not exist yet on a fresh server.
   try {
     const admin = await createConnection(connection);

@@ -1,0 +1,70 @@
+/**
+ * @module bench/cold-start
+ * Cold start to `/ready`: spawns the real `scaigrid` process N times on fresh embedded
+ * stores and times from spawn to the first 200 from /ready. Prints each run and the median.
+ *
+ * @example
+ * npx tsx bench/cold-start.ts --runs 5 --config examples/scaigrid.examples.yaml
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const root = resolve(import.meta.dirname, '..');
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, config: { type: 'string' } } });
+
+async function freePort(): Promise<number> {
+  return new Promise((r) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => r(port));
+    });
+  });
+}
+
+export async function coldStart(config?: string): Promise<number> {
+  const cwd = mkdtempSync(join(tmpdir(), 'sg-cold-'));
+  const port = await freePort();
+  const started = performance.now();
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'packages/server/src/main.ts')], {
+    cwd: root,
+    env: {
+      ...process.env,
+      SCAIGRID_PORT: String(port),
+      SCAIGRID_LOG_LEVEL: 'warn',
+      SCAIGRID_DATABASE_URL: `sqlite:${join(cwd, 'gw.db')}`,
+      SCAIGRID_BLOB_URL: `file:${join(cwd, 'blobs')}`,
+      ...(config ? { SCAIGRID_CONFIG: resolve(config) } : {}),
+    },
+    stdio: 'ignore',
+  });
+  try {
+    for (;;) {
+      try {
+        const res = await fetch(`http://127.0.0.1:${port}/ready`);
+        if (res.status === 200) return performance.now() - started;
+      } catch {
+        // not listening yet
+      }
+      if (child.exitCode !== null) throw new Error(`scaigrid exited with ${child.exitCode}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  } finally {
+    child.kill('SIGKILL');
+    rmSync(cwd, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const times: number[] = [];
+  for (let i = 0; i < Number(values.runs); i++) {
+    const ms = await coldStart(values.config);
+    times.push(ms);
+    console.log(`run ${i + 1}: ${ms.toFixed(0)} ms`);
+  }
+  const sorted = [...times].sort((a, b) => a - b);
+  console.log(`median cold start to /ready: ${sorted[Math.floor(sorted.length / 2)].toFixed(0)} ms (${times.length} runs)`);
+}
