@@ -31,6 +31,8 @@ export interface TestKernel {
   /** e.g. http://127.0.0.1:53211 */
   url: string;
   port: number;
+  /** The store URLs and redis namespace in use, to start a second kernel on the same stores. */
+  stores: { database: string; redis: string; redisNamespace: string };
   /** fetch relative to the test server; a JSON `body` object is serialised for you. */
   fetch(path: string, init?: Omit<RequestInit, 'body'> & { body?: BodyInit | Record<string, unknown> | unknown[] }): Promise<Response>;
   context<C = any>(moduleId: string): ModuleContext<C>;
@@ -67,6 +69,7 @@ export async function startTestKernel(options: StartTestKernelOptions): Promise<
       kernel: k,
       url,
       port,
+      stores: { database: stores.database, redis: stores.redis, redisNamespace: stores.redisNamespace },
       fetch(path, init = {}) {
         const { body, ...rest } = init;
         const headers = new Headers(rest.headers);

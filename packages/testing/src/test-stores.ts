@@ -27,6 +27,8 @@ export interface TestStoreOptions {
   database?: string;
   redis?: string;
   blobs?: string;
+  /** Reuse a redis namespace (e.g. a second gateway sharing another test kernel's stores); not deleted on stop. */
+  redisNamespace?: string;
   /** Use the real servers from SCAIGRID_TEST_* env (default: when those are set). */
   real?: boolean;
 }
@@ -35,7 +37,7 @@ export async function prepareTestStores(options: TestStoreOptions = {}): Promise
   const env = process.env;
   const useReal = options.real ?? Boolean(env.SCAIGRID_TEST_DATABASE_URL || env.SCAIGRID_TEST_REDIS_URL);
   const cleanups: (() => Promise<void>)[] = [];
-  const namespace = uniqueName('t');
+  const namespace = options.redisNamespace ?? uniqueName('t');
 
   let database = options.database;
   if (!database && useReal && env.SCAIGRID_TEST_DATABASE_URL) {
@@ -50,7 +52,7 @@ export async function prepareTestStores(options: TestStoreOptions = {}): Promise
   let redis = options.redis;
   if (!redis && useReal && env.SCAIGRID_TEST_REDIS_URL) {
     redis = env.SCAIGRID_TEST_REDIS_URL;
-    cleanups.push(() => deleteRedisNamespace(env.SCAIGRID_TEST_REDIS_URL!, namespace));
+    if (!options.redisNamespace) cleanups.push(() => deleteRedisNamespace(env.SCAIGRID_TEST_REDIS_URL!, namespace));
   }
   redis ??= 'memory://';
 
