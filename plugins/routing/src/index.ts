@@ -4,8 +4,8 @@
  * config, managed under `/v1/admin/models`), keeps them all in memory, and provides
  * `routing.service` (resolve/listModels) with no database query per request.
  */
-import { defineModule } from '@scaigrid/kernel';
-import { authServiceRef } from '@scaigrid/plugin-auth';
+import { defineModule, isGatewayError } from '@scaigrid/kernel';
+import { authServiceRef, type Caller } from '@scaigrid/plugin-auth';
 import { routingConfigSchema } from './config.js';
 import { migrations } from './migrations/index.js';
 import { ModelAdmin, ROUTING_CHANGED_TOPIC, type RoutingChangedEvent } from './model-admin.js';
@@ -23,6 +23,9 @@ export { ROUTING_CHANGED_TOPIC, type RoutingChangedEvent } from './model-admin.j
 export type { ModelView, BackendView } from './model-record.js';
 export { routingConfigSchema, type RoutingConfig } from './config.js';
 
+/** Routing's own identity for tenant look-ups in seeds and admin writes (which need admin:access anyway). */
+const SYSTEM_CALLER: Caller = Object.freeze({ kind: 'service', roles: [], permissions: new Set(['admin:access']) });
+
 export default defineModule({
   id: 'routing',
   version: '0.1.0',
@@ -35,16 +38,25 @@ export default defineModule({
   async setup(ctx) {
     const store = new ModelStore(ctx.db, (name) => ctx.table(name));
     const catalog = new ModelCatalog(store);
+    const auth = ctx.use(authServiceRef);
     const admin = new ModelAdmin({
       store,
       catalog,
       events: ctx.events,
       instanceId: ctx.kernel.instanceId,
       providers: ctx.useOptional(providerDirectoryRef),
+      tenantId: (ref) =>
+        auth.visibleTenant(SYSTEM_CALLER, ref).then(
+          (tenant) => tenant.id,
+          (err: unknown) => {
+            if (isGatewayError(err) && err.code === 'NOT_FOUND') return undefined;
+            throw err;
+          },
+        ),
       log: ctx.log,
     });
     ctx.provide(routingServiceRef, catalog);
-    ctx.mount('/v1/admin/models', modelAdminRoutes({ auth: ctx.use(authServiceRef), catalog, admin }));
+    ctx.mount('/v1/admin/models', modelAdminRoutes({ auth, catalog, admin }));
 
     const unsubscribe = await ctx.events.subscribe<RoutingChangedEvent>(ROUTING_CHANGED_TOPIC, async (message) => {
       if (message.payload.origin === ctx.kernel.instanceId) return;

@@ -27,6 +27,8 @@ export interface ModelAdminDeps {
   events: EventBus;
   instanceId: string;
   providers: ProviderDirectory | undefined;
+  /** A tenant's id from its id or slug (auth's tenants), undefined when there is none. */
+  tenantId: (idOrSlug: string) => Promise<string | undefined>;
   log: ModuleContext['log'];
 }
 
@@ -39,6 +41,7 @@ export class ModelAdmin {
     }
     const desired = desiredModel(input);
     this.checkProviders(desired);
+    desired.visibility = await this.tenantIds(desired.visibility, 'visibility');
     await this.deps.store.save(undefined, desired);
     await this.changed(input.slug, 'created');
     return this.current(input.slug);
@@ -53,7 +56,7 @@ export class ModelAdmin {
       policy: patch.policy ?? existing.policy,
       currency: patch.currency ?? existing.currency,
       metadata: patch.metadata ?? existing.metadata,
-      visibility: patch.visibility ? [...new Set(patch.visibility)] : existing.visibility,
+      visibility: patch.visibility ? await this.tenantIds(patch.visibility, 'visibility') : existing.visibility,
       backends: patch.backends ? patch.backends.map(desiredBackend) : existing.backends,
     };
     if (patch.backends) this.checkBackendIds(existing, desired);
@@ -77,6 +80,7 @@ export class ModelAdmin {
     for (const [index, input] of inputs.entries()) {
       const desired = desiredModel(input);
       this.checkProviders(desired, `routing.models.${index}`);
+      desired.visibility = await this.tenantIds(desired.visibility, `routing.models.${index}.visibility`);
       const existing = await this.deps.store.loadBySlug(input.slug);
       const plan = planWrite(existing, desired);
       if (isEmptyPlan(plan)) continue;
@@ -89,6 +93,19 @@ export class ModelAdmin {
       await this.publish({ origin: this.deps.instanceId, slug: written.join(','), action: 'updated' });
     }
     return { written };
+  }
+
+  /** Visibility entries may name tenants by id or slug; stored as ids, since callers carry ids. */
+  private async tenantIds(refs: readonly string[], field: string): Promise<string[]> {
+    const ids: string[] = [];
+    for (const [i, ref] of refs.entries()) {
+      const id = await this.deps.tenantId(ref);
+      if (id === undefined) {
+        throw new GatewayError('VALIDATION_ERROR', `Invalid model: '${field}.${i}': tenant '${ref}' not found; create it under /v1/admin/tenants first.`);
+      }
+      if (!ids.includes(id)) ids.push(id);
+    }
+    return ids;
   }
 
   private checkBackendIds(existing: StoredModel, desired: DesiredModel): void {

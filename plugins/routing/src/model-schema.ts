@@ -34,7 +34,7 @@ const modelFields = {
   policy: z.enum(['weighted', 'priority']).default('priority').describe('How backends are ordered.'),
   currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code like USD').default('USD'),
   metadata: z.record(z.string(), z.unknown()).default({}).describe('Free-form settings read by other modules (persona, safetyPrefix).'),
-  visibility: z.array(z.string().min(1).max(64)).default([]).describe('Tenant ids allowed to use the model; empty means every tenant.'),
+  visibility: z.array(z.string().min(1).max(64)).default([]).describe('Tenants (ids or slugs; stored as ids) allowed to use the model; empty means every tenant.'),
   backends: z.array(backendInputSchema).min(1, 'a model needs at least one backend').max(64),
 };
 

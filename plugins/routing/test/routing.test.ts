@@ -1,9 +1,7 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
-vi.mock('@scaigrid/plugin-auth', async () => ({ ...(await import('../../auth/src/auth-service.js')) }));
-import { startTestKernel, type TestKernel } from '@scaigrid/testing';
+import { afterEach, describe, expect, it } from 'vitest';
 import { isGatewayError } from '@scaigrid/kernel';
 import routingModule, { routingServiceRef, type RoutingService } from '../src/index.js';
-import { ADMIN, callerHeader, fakeAuthModule } from './fake-auth.js';
+import { AS, startWithAuth, type AuthKernel } from './auth-kernel.js';
 import { countQueries, countRows, sharedDatabase, waitFor } from './helpers.js';
 
 const seedModels = [
@@ -33,7 +31,8 @@ const seedModels = [
   },
 ];
 
-let kernels: TestKernel[] = [];
+const ADMIN = AS.admin;
+let kernels: AuthKernel[] = [];
 const cleanups: (() => void)[] = [];
 afterEach(async () => {
   for (const t of kernels.reverse()) await t.stop();
@@ -42,17 +41,14 @@ afterEach(async () => {
 });
 
 async function start(options: { database?: string; models?: unknown[] } = {}) {
-  const t = await startTestKernel({
-    modules: [fakeAuthModule, routingModule],
-    database: options.database,
-    config: { routing: { models: options.models ?? seedModels } },
-  });
+  const t = await startWithAuth({ modules: [routingModule], database: options.database, config: { routing: { models: options.models ?? seedModels } } });
   kernels.push(t);
   const ctx = t.context('routing');
-  return { t, ctx, routing: ctx.use(routingServiceRef) as RoutingService };
+  const ids = { t1: await t.tenantId('t1'), t2: await t.tenantId('t2') };
+  /** A caller of a seeded tenant (by slug), or of a tenant id that does not exist. */
+  const tenant = (slug?: string) => ({ kind: 'api_key' as const, tenantId: slug ? (ids[slug as 't1'] ?? slug) : undefined, roles: [], permissions: new Set(['models:use']) });
+  return { t, ctx, tenant, ids, routing: ctx.use(routingServiceRef) as RoutingService };
 }
-
-const tenant = (tenantId?: string) => ({ kind: 'api_key' as const, tenantId, roles: [], permissions: new Set(['models:use']) });
 
 function catchError(fn: () => unknown) {
   try {
@@ -65,7 +61,7 @@ function catchError(fn: () => unknown) {
 
 describe('routing resolve', () => {
   it('orders a priority model by priority, then weight, with exact prices', async () => {
-    const { routing } = await start();
+    const { routing, tenant } = await start();
     const route = routing.resolve('chat-priority', tenant('t9'));
     expect(route.policy).toBe('priority');
     expect(route.currency).toBe('USD');
@@ -89,7 +85,7 @@ describe('routing resolve', () => {
   });
 
   it('hides a model from other tenants: MODEL_NOT_FOUND naming the slug', async () => {
-    const { routing } = await start();
+    const { routing, tenant } = await start();
     expect(routing.resolve('tenant-only', tenant('t1')).metadata).toEqual({ persona: 'You are terse.' });
     for (const caller of [tenant('t2'), tenant(undefined), undefined]) {
       const err = catchError(() => routing.resolve('tenant-only', caller));
@@ -107,7 +103,7 @@ describe('routing resolve', () => {
   });
 
   it('resolves from memory: no database query', async () => {
-    const { ctx, routing } = await start();
+    const { ctx, routing, tenant } = await start();
     expect(await countQueries(ctx, () => countRows(ctx, 'models'))).toBe(1);
     const queries = await countQueries(ctx, () => {
       for (let i = 0; i < 100; i++) {
@@ -169,7 +165,7 @@ describe('routing seed', () => {
     const after = await snapshot();
     expect(after.backends).toBe(7);
     expect(after.backendRows.map((r) => r.id)).toEqual(before.backendRows.map((r) => r.id));
-    expect(third.routing.resolve('tenant-only', tenant('t1')).backends[0].inputMicrosPerMillion).toBe(1_250_000);
+    expect(third.routing.resolve('tenant-only', third.tenant('t1')).backends[0].inputMicrosPerMillion).toBe(1_250_000);
   });
 });
 
@@ -183,7 +179,7 @@ describe('models admin API', () => {
   };
 
   it('creates, reads, updates and deletes a model', async () => {
-    const { t, routing } = await start();
+    const { t, routing, tenant } = await start();
     const created = await t.fetch('/v1/admin/models', { method: 'POST', headers: ADMIN, body: valid });
     expect(created.status).toBe(201);
     const body = await created.json();
@@ -197,13 +193,14 @@ describe('models admin API', () => {
     const list = await (await t.fetch('/v1/admin/models', { headers: ADMIN })).json();
     expect(list.data.map((m: { slug: string }) => m.slug)).toContain('openai/gpt-x');
 
-    const patched = await t.fetch('/v1/admin/models/openai/gpt-x', { method: 'PATCH', headers: ADMIN, body: { visibility: ['t5'] } });
-    expect((await patched.json()).visibility).toEqual(['t5']);
+    const patched = await t.fetch('/v1/admin/models/openai/gpt-x', { method: 'PATCH', headers: ADMIN, body: { visibility: ['t2'] } });
+    expect((await patched.json()).visibility).toEqual([await t.tenantId('t2')]);
     expect(isGatewayError(catchError(() => routing.resolve('openai/gpt-x', tenant('t1'))))).toBe(true);
+    expect(routing.resolve('openai/gpt-x', tenant('t2')).slug).toBe('openai/gpt-x');
 
     expect((await t.fetch('/v1/admin/models/openai/gpt-x', { method: 'DELETE', headers: ADMIN })).status).toBe(204);
     expect((await t.fetch('/v1/admin/models/openai/gpt-x', { headers: ADMIN })).status).toBe(404);
-    expect((catchError(() => routing.resolve('openai/gpt-x', tenant('t5'))) as { code: string }).code).toBe('MODEL_NOT_FOUND');
+    expect((catchError(() => routing.resolve('openai/gpt-x', tenant('t2'))) as { code: string }).code).toBe('MODEL_NOT_FOUND');
     expect((await t.fetch('/v1/admin/models/openai/gpt-x', { method: 'DELETE', headers: ADMIN })).status).toBe(404);
   });
 
@@ -219,6 +216,7 @@ describe('models admin API', () => {
       [{ ...valid, slug: ' bad slug' }, 'slug'],
       [{ ...valid, currency: 'usd' }, 'currency'],
       [{ ...valid, colour: 'red' }, 'colour'],
+      [{ ...valid, visibility: ['no-such-tenant'] }, 'visibility.0'],
     ];
     for (const [body, field] of cases) {
       const res = await t.fetch('/v1/admin/models', { method: 'POST', headers: ADMIN, body: body as Record<string, unknown> });
@@ -239,12 +237,12 @@ describe('models admin API', () => {
   it('guards: 401 without caller, 403 without permission; tenant admins read their models only', async () => {
     const { t } = await start();
     expect((await t.fetch('/v1/admin/models')).status).toBe(401);
-    expect((await t.fetch('/v1/admin/models', { headers: callerHeader(['models:use'], 't1') })).status).toBe(403);
-    const tenantAdmin = callerHeader(['models:manage'], 't2');
+    expect((await t.fetch('/v1/admin/models', { headers: AS.t1Member })).status).toBe(403);
+    const tenantAdmin = AS.t2Admin;
     const list = await (await t.fetch('/v1/admin/models', { headers: tenantAdmin })).json();
     expect(list.data.map((m: { slug: string }) => m.slug).sort()).toEqual(['chat-priority', 'chat-weighted']);
     expect((await t.fetch('/v1/admin/models/tenant-only', { headers: tenantAdmin })).status).toBe(404);
-    expect((await t.fetch('/v1/admin/models/tenant-only', { headers: callerHeader(['models:manage'], 't1') })).status).toBe(200);
+    expect((await t.fetch('/v1/admin/models/tenant-only', { headers: AS.t1Admin })).status).toBe(200);
     expect((await t.fetch('/v1/admin/models', { method: 'POST', headers: tenantAdmin, body: valid })).status).toBe(403);
     expect((await t.fetch('/v1/admin/models/chat-priority', { method: 'DELETE', headers: tenantAdmin })).status).toBe(403);
   });
