@@ -19,7 +19,6 @@ import { openAIRoutes } from './openai/openai-routes.js';
 export * from './chat-model.js';
 export * from './inference-hooks.js';
 export * from './inference-pipeline.js';
-export type { DispatchPort, DispatchOptions } from './dispatch-port.js';
 export { CLIENT_CLOSED } from './errors.js';
 export type { InferenceConfig } from './config.js';
 

@@ -27,6 +27,10 @@ interface InferenceContextBase {
   readonly state: Map<string, unknown>;
   /** The backend that served (set once dispatch picked one, failover included). */
   backend?: Backend;
+  /** The provider instance of that backend. */
+  provider?: { id: string; kind: string };
+  /** Backends tried, the serving one included (1 = no failover). */
+  attempts?: number;
   /**
    * Tokens used so far. Streams update it as chunks arrive; when the upstream reports no usage
    * it holds an estimate and `usageEstimated` is true.

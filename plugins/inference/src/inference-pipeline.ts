@@ -9,9 +9,9 @@
 import { GatewayError, serviceRef } from '@scaigrid/kernel';
 import type { Caller } from '@scaigrid/plugin-auth';
 import type { ModelRoute, RoutingService } from '@scaigrid/plugin-routing';
-import type { Logger } from 'pino';
+import type { ModuleContext } from '@scaigrid/kernel';
 import type { ChatChunk, ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse } from './chat-model.js';
-import type { DispatchPort } from './dispatch-port.js';
+import type { DispatchService, Served } from '@scaigrid/plugin-dispatch';
 import { CLIENT_CLOSED, toGatewayError } from './errors.js';
 import type {
   ChatInferenceContext,
@@ -61,9 +61,9 @@ export const inferenceServiceRef = serviceRef<InferenceService>('inference.servi
 
 export interface InferencePipelineDeps {
   routing: RoutingService;
-  dispatch: DispatchPort;
+  dispatch: DispatchService;
   hooks: InferenceHookRegistry;
-  log: Logger;
+  log: ModuleContext['log'];
 }
 
 export class InferencePipeline implements InferenceService {
@@ -103,7 +103,7 @@ export class InferencePipeline implements InferenceService {
     try {
       await this.beforeDispatch(hooks, ctx);
       const served = await this.deps.dispatch.chat(route, ctx.request, { signal: input.signal, requestId: ctx.requestId });
-      ctx.backend = served.backend;
+      recordServed(ctx, served);
       ctx.usage = served.response.usage ?? { promptTokens: estimatePromptTokens(ctx.request), completionTokens: estimateTokens(outputChars(served.response)) };
       ctx.usageEstimated = served.response.usage === undefined;
       ctx.finishedAt = Date.now();
@@ -126,7 +126,7 @@ export class InferencePipeline implements InferenceService {
     try {
       await this.beforeDispatch(hooks, ctx);
       const served = await this.deps.dispatch.chatStream(route, ctx.request, { signal: upstream.signal, requestId: ctx.requestId });
-      ctx.backend = served.backend;
+      recordServed(ctx, served);
       return { ctx, chunks: this.settleStream(hooks, ctx, served.chunks, upstream, input.signal, onClientAbort) };
     } catch (err) {
       input.signal.removeEventListener('abort', onClientAbort);
@@ -141,7 +141,7 @@ export class InferencePipeline implements InferenceService {
     try {
       await this.beforeDispatch(hooks, ctx);
       const served = await this.deps.dispatch.embeddings(route, ctx.request, { signal: input.signal, requestId: ctx.requestId });
-      ctx.backend = served.backend;
+      recordServed(ctx, served);
       const inputChars = ctx.request.input.reduce((sum, s) => sum + s.length, 0);
       ctx.usage = served.response.usage ?? { promptTokens: estimateTokens(inputChars), completionTokens: 0 };
       ctx.usageEstimated = served.response.usage === undefined;
@@ -232,6 +232,12 @@ export class InferencePipeline implements InferenceService {
     await this.onError(hooks, ctx, error);
     return error;
   }
+}
+
+function recordServed(ctx: InferenceContext, served: Served): void {
+  ctx.backend = served.backend;
+  ctx.provider = { id: served.providerId, kind: served.providerKind };
+  ctx.attempts = served.attempts;
 }
 
 function outputChars(response: ChatResponse): number {
