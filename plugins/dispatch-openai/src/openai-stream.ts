@@ -1,0 +1,66 @@
+/**
+ * @module openai-stream
+ * Turns OpenAI's streamed `chat.completion.chunk` events into normalized ChatChunks as they
+ * arrive. The stream is complete only at `data: [DONE]`: an event source that ends before it
+ * throws, so a cut connection never looks like a finished answer. Usage comes in the final
+ * chunk (`choices: []`) because the dispatcher always sets `stream_options.include_usage`.
+ */
+import { UpstreamError, type ChatChunk } from '@scaigrid/plugin-dispatch';
+import type { OpenAIChatCompletionChunk } from './openai-wire.js';
+import { fromOpenAIFinishReason, fromOpenAIUsage } from './openai-response.js';
+import type { SseEvent } from './sse-events.js';
+
+export interface OpenAIStreamOptions {
+  /** Names the upstream in errors. */
+  label?: string;
+  /** Adjusts the chunks mapped from one upstream event (provider-specific fields). */
+  mapChunk?: (chunks: ChatChunk[], raw: OpenAIChatCompletionChunk) => ChatChunk[];
+}
+
+/**
+ * @example for await (const chunk of openAIStreamChunks(sseEvents(res.body, call, label))) process(chunk);
+ */
+export async function* openAIStreamChunks(events: AsyncIterable<SseEvent>, options: OpenAIStreamOptions = {}): AsyncGenerator<ChatChunk> {
+  const label = options.label ?? 'upstream';
+  for await (const event of events) {
+    if (event.data === '[DONE]') return;
+    let raw: OpenAIChatCompletionChunk;
+    try {
+      raw = JSON.parse(event.data) as OpenAIChatCompletionChunk;
+    } catch {
+      throw new UpstreamError('protocol', `${label} sent a stream event that is not JSON`);
+    }
+    if (event.event === 'error' || (raw && typeof raw === 'object' && raw.error)) throw streamError(raw, label);
+    const mapped = fromOpenAIChunk(raw);
+    yield* options.mapChunk ? options.mapChunk(mapped, raw) : mapped;
+  }
+  throw new UpstreamError('protocol', `${label} stream ended before [DONE]`);
+}
+
+/** The normalized chunks carried by one upstream chunk (first choice only: we never ask for n > 1). */
+export function fromOpenAIChunk(raw: OpenAIChatCompletionChunk): ChatChunk[] {
+  const out: ChatChunk[] = [];
+  const choice = raw.choices?.[0];
+  if (choice) {
+    const delta = choice.delta ?? {};
+    if (delta.reasoning_content) out.push({ type: 'reasoning', text: delta.reasoning_content });
+    if (delta.content) out.push({ type: 'text', text: delta.content });
+    if (delta.refusal) out.push({ type: 'text', text: delta.refusal });
+    for (const call of delta.tool_calls ?? []) {
+      const chunk: ChatChunk = { type: 'tool_call', index: call.index ?? 0, argumentsDelta: call.function?.arguments ?? '' };
+      if (call.id) chunk.id = call.id;
+      if (call.function?.name) chunk.name = call.function.name;
+      out.push(chunk);
+    }
+    if (choice.finish_reason) out.push({ type: 'finish', finishReason: fromOpenAIFinishReason(choice.finish_reason) });
+  }
+  if (raw.usage) out.push({ type: 'usage', usage: fromOpenAIUsage(raw.usage) });
+  return out;
+}
+
+function streamError(raw: OpenAIChatCompletionChunk, label: string): UpstreamError {
+  const error = raw?.error ?? {};
+  const message = typeof error.message === 'string' ? error.message : 'stream error';
+  const status = typeof error.code === 'number' ? error.code : undefined;
+  return new UpstreamError('http', `${label} reported an error mid-stream: ${message}`, status, undefined, message);
+}

@@ -1,0 +1,161 @@
+import { describe, expect, it } from 'vitest';
+import { UpstreamError, type ChatRequest } from '@scaigrid/plugin-dispatch';
+import {
+  extractErrorMessage,
+  fromOpenAIChatResponse,
+  fromOpenAIChunk,
+  fromOpenAIFinishReason,
+  openAIStreamChunks,
+  parseRetryAfter,
+  redactSecrets,
+  sseEvents,
+  toOpenAIChatBody,
+  type OpenAIChatCompletion,
+  type SseEvent,
+} from '../src/index.js';
+import { collect, testCall } from '../../../test/fakes/dispatch-call.js';
+import { Agent } from 'undici';
+
+const text = (t: string) => [{ type: 'text' as const, text: t }];
+
+async function* events(...data: string[]): AsyncGenerator<SseEvent> {
+  for (const d of data) yield { data: d };
+}
+
+describe('toOpenAIChatBody', () => {
+  it('keeps text-only user content as a string, drops reasoning, keeps assistant text beside tool calls', () => {
+    const request: ChatRequest = {
+      model: 'm',
+      messages: [
+        { role: 'user', name: 'ann', content: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }] },
+        { role: 'assistant', content: [{ type: 'reasoning', text: 'hmm' }, { type: 'text', text: 'Let me check.' }], toolCalls: [{ id: 'c1', name: 'f', arguments: '{"x":1}' }] },
+      ],
+      toolChoice: { name: 'f' },
+      responseFormat: { type: 'json_object' },
+    };
+    expect(toOpenAIChatBody(request, { stream: false })).toEqual({
+      model: 'm',
+      messages: [
+        { role: 'user', name: 'ann', content: 'ab' },
+        { role: 'assistant', content: 'Let me check.', tool_calls: [{ id: 'c1', type: 'function', function: { name: 'f', arguments: '{"x":1}' } }] },
+      ],
+      tool_choice: { type: 'function', function: { name: 'f' } },
+      response_format: { type: 'json_object' },
+    });
+  });
+
+  it('never lets extra fields override mapped ones', () => {
+    const body = toOpenAIChatBody({ model: 'm', messages: [], extra: { model: 'evil', stream: false, logit_bias: { 1: 2 } } }, { stream: true });
+    expect(body).toEqual({ model: 'm', messages: [], logit_bias: { 1: 2 }, stream: true, stream_options: { include_usage: true } });
+  });
+});
+
+describe('fromOpenAIChatResponse', () => {
+  const completion = (message: Record<string, unknown>, finish: string | null = 'stop'): OpenAIChatCompletion =>
+    ({ id: 'x', object: 'chat.completion', created: 1, model: 'm', choices: [{ index: 0, message, finish_reason: finish }] }) as unknown as OpenAIChatCompletion;
+
+  it('maps reasoning_content to a reasoning block and a refusal to text', () => {
+    expect(fromOpenAIChatResponse(completion({ role: 'assistant', content: 'A', reasoning_content: 'because' })).message.content).toEqual([
+      { type: 'reasoning', text: 'because' },
+      { type: 'text', text: 'A' },
+    ]);
+    expect(fromOpenAIChatResponse(completion({ role: 'assistant', content: null, refusal: 'I cannot help' })).message.content).toEqual(text('I cannot help'));
+  });
+
+  it('maps every finish reason', () => {
+    expect(['stop', 'length', 'tool_calls', 'function_call', 'content_filter', null, 'weird'].map(fromOpenAIFinishReason)).toEqual([
+      'stop',
+      'length',
+      'tool_calls',
+      'tool_calls',
+      'content_filter',
+      'stop',
+      'stop',
+    ]);
+  });
+
+  it('leaves optional usage details out when the upstream has none, and fails on a missing choice', () => {
+    const response = fromOpenAIChatResponse({ ...completion({ role: 'assistant', content: 'A' }), usage: { prompt_tokens: 2, completion_tokens: 1 } });
+    expect(response.usage).toEqual({ promptTokens: 2, completionTokens: 1 });
+    expect(() => fromOpenAIChatResponse({ ...completion({}), choices: [] })).toThrow(UpstreamError);
+  });
+});
+
+describe('stream mapping', () => {
+  it('maps a usage-only chunk with choices: []', () => {
+    expect(fromOpenAIChunk({ id: 'x', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [], usage: { prompt_tokens: 3, completion_tokens: 4 } })).toEqual([
+      { type: 'usage', usage: { promptTokens: 3, completionTokens: 4 } },
+    ]);
+  });
+
+  it('stops at [DONE] and ignores anything after it', async () => {
+    const chunk = JSON.stringify({ choices: [{ index: 0, delta: { content: 'hi' }, finish_reason: null }] });
+    expect(await collect(openAIStreamChunks(events(chunk, '[DONE]', chunk)))).toEqual([{ type: 'text', text: 'hi' }]);
+  });
+
+  it('throws when the events end before [DONE]', async () => {
+    const chunk = JSON.stringify({ choices: [{ index: 0, delta: { content: 'hi' }, finish_reason: 'stop' }] });
+    await expect(collect(openAIStreamChunks(events(chunk), { label: 'p' }))).rejects.toMatchObject({ kind: 'protocol', message: 'p stream ended before [DONE]' });
+  });
+
+  it('throws on an error object inside the stream and on non-JSON data', async () => {
+    await expect(collect(openAIStreamChunks(events(JSON.stringify({ error: { message: 'overloaded' } }))))).rejects.toMatchObject({ upstreamMessage: 'overloaded' });
+    await expect(collect(openAIStreamChunks(events('{oops')))).rejects.toMatchObject({ kind: 'protocol' });
+  });
+
+  it('applies mapChunk to each event', async () => {
+    const chunk = JSON.stringify({ choices: [{ index: 0, delta: { content: 'hi' }, finish_reason: null }] });
+    const out = await collect(openAIStreamChunks(events(chunk, '[DONE]'), { mapChunk: (chunks) => chunks.map((c) => (c.type === 'text' ? { ...c, text: c.text.toUpperCase() } : c)) }));
+    expect(out).toEqual([{ type: 'text', text: 'HI' }]);
+  });
+});
+
+describe('sseEvents', () => {
+  it('parses events split across arbitrary byte boundaries, CRLF and multi-byte characters', async () => {
+    const wire = Buffer.from('data: {"a":"é"}\r\n\r\n: comment\n\nevent: named\ndata: x\ndata: y\n\ndata: [DONE]\n\n', 'utf8');
+    async function* bytes() {
+      for (let i = 0; i < wire.length; i += 3) yield wire.subarray(i, i + 3);
+    }
+    const call = testCall(new Agent(), { baseUrl: 'http://unused' });
+    const out = (await collect(sseEvents(bytes(), call, 'p'))).map(({ event, data }) => ({ event, data }));
+    expect(out).toEqual([
+      { event: undefined, data: '{"a":"é"}' },
+      { event: 'named', data: 'x\ny' },
+      { event: undefined, data: '[DONE]' },
+    ]);
+  });
+
+  it('turns a failing body into an UpstreamError', async () => {
+    async function* broken() {
+      yield Buffer.from('data: 1\n\n');
+      throw Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' });
+    }
+    const call = testCall(new Agent(), { baseUrl: 'http://unused' });
+    await expect(collect(sseEvents(broken(), call, 'p'))).rejects.toMatchObject({ kind: 'connect', retryable: true });
+  });
+});
+
+describe('error helpers', () => {
+  it('extracts messages from the common envelopes', () => {
+    expect(extractErrorMessage('{"error":{"message":"m1","type":"t"}}')).toBe('m1');
+    expect(extractErrorMessage('{"type":"error","error":{"type":"overloaded_error","message":"m2"}}')).toBe('m2');
+    expect(extractErrorMessage('{"error":"m3"}')).toBe('m3');
+    expect(extractErrorMessage('{"message":"m4"}')).toBe('m4');
+    expect(extractErrorMessage('{"detail":"m5"}')).toBe('m5');
+    expect(extractErrorMessage('<html>bad gateway</html>')).toBeUndefined();
+  });
+
+  it('parses Retry-After as seconds, HTTP date and retry-after-ms', () => {
+    expect(parseRetryAfter({ 'retry-after': '12' })).toBe(12);
+    expect(parseRetryAfter({ 'retry-after-ms': '1500', 'retry-after': '9' })).toBe(2);
+    const inTenSeconds = new Date(Date.now() + 10_000).toUTCString();
+    expect(parseRetryAfter({ 'retry-after': inTenSeconds })).toBeGreaterThanOrEqual(8);
+    expect(parseRetryAfter({})).toBeUndefined();
+    expect(parseRetryAfter({ 'retry-after': 'soon' })).toBeUndefined();
+  });
+
+  it('redacts the key and key echoes', () => {
+    expect(redactSecrets('bad key sk-abc123 here', 'sk-abc123')).toBe('bad key [redacted] here');
+    expect(redactSecrets('Incorrect API key provided: sk-pr****wxyz. See docs.', undefined)).toBe('Incorrect API key provided: [redacted] See docs.');
+  });
+});
