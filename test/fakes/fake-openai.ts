@@ -4,9 +4,10 @@
  * OpenAI API reference: "Create chat completion" (POST /v1/chat/completions), "The chat
  * completion object", "The chat completion chunk object" (SSE `data:` lines ending with
  * `data: [DONE]`, a final usage chunk with `choices: []` when `stream_options.include_usage`
- * is set, `usage: null` on the others), "Create embeddings", "List models", and the error
- * object `{ error: { message, type, param, code } }`. Good enough for the official `openai`
- * SDK. Each request is recorded; replies are scripted per request.
+ * is set, `usage: null` on the others), "Create embeddings" (float, or base64 — the SDK's
+ * default `encoding_format`), "List models", and the error object `{ error: { message, type,
+ * param, code } }`. The official `openai` SDK accepts it (test/fakes/fake-upstreams.test.ts).
+ * Each request is recorded; replies are scripted per request.
  *
  * @example
  * const fake = await startFakeOpenAI();
@@ -160,15 +161,16 @@ async function streamCompletion(res: ServerResponse, requestId: string, request:
   await writeSseStream(res, events, reply, { 'x-request-id': requestId });
 }
 
-function sendEmbeddings(res: ServerResponse, requestId: string, body: { model: string; input: unknown; dimensions?: number }): void {
+function sendEmbeddings(res: ServerResponse, requestId: string, body: { model: string; input: unknown; dimensions?: number; encoding_format?: string }): void {
   const inputs = Array.isArray(body.input) ? body.input.map(String) : [String(body.input)];
   const dimensions = body.dimensions ?? 8;
   // Deterministic vectors derived from the text, so tests can tell inputs apart.
-  const data = inputs.map((text, index) => ({
-    object: 'embedding',
-    index,
-    embedding: Array.from({ length: dimensions }, (_, d) => Number((((text.charCodeAt(d % Math.max(1, text.length)) || 0) % 97) / 97 + d / 1000).toFixed(6))),
-  }));
+  const data = inputs.map((text, index) => {
+    const vector = Array.from({ length: dimensions }, (_, d) => Number((((text.charCodeAt(d % Math.max(1, text.length)) || 0) % 97) / 97 + d / 1000).toFixed(6)));
+    // encoding_format base64 (the openai SDK's default): little-endian float32 bytes, base64-encoded.
+    const embedding = body.encoding_format === 'base64' ? Buffer.from(new Float32Array(vector).buffer).toString('base64') : vector;
+    return { object: 'embedding', index, embedding };
+  });
   const promptTokens = inputs.reduce((sum, text) => sum + estimateTokens(text), 0);
   sendJson(res, 200, { object: 'list', data, model: body.model, usage: { prompt_tokens: promptTokens, total_tokens: promptTokens } }, { 'x-request-id': requestId });
 }
