@@ -27,10 +27,11 @@ function isAbort(err: unknown): boolean {
 }
 
 export function toGatewayError(err: unknown, clientAborted = false): GatewayError {
-  if (isGatewayError(err)) return err;
-  if (clientAborted && (isAbort(err) || isUpstreamError(err))) {
+  // Once the client is gone, whatever the upstream call threw (often the abort reason itself) is that.
+  if (clientAborted) {
     return new GatewayError(CLIENT_CLOSED, 'The client closed the connection before the answer was complete.', { status: 499, cause: err });
   }
+  if (isGatewayError(err)) return err;
   if (isUpstreamError(err)) {
     const detail = err.upstreamMessage ? `: ${err.upstreamMessage}` : '';
     if (err.kind === 'timeout') return new GatewayError('UPSTREAM_TIMEOUT', `The upstream provider timed out${detail}.`, { cause: err });

@@ -24,7 +24,9 @@ export function validateBody<S extends z.ZodType>(schema: S, body: unknown): z.o
   const parsed = schema.safeParse(body);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
-  const param = formatParamPath(issue.path);
+  // An unknown field is named by its key, which zod reports beside the path, not in it.
+  const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
+  const param = formatParamPath(keys.length > 0 ? [...issue.path, keys[0]!] : issue.path);
   const message = param ? `Invalid '${param}': ${issue.message}.` : `Invalid request body: ${issue.message}.`;
   throw new GatewayError('VALIDATION_ERROR', message, { details: { param: param || null } });
 }
