@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { isGatewayError } from '@scaigrid/kernel';
 import { toChatRequest, toEmbeddingRequest } from '../src/openai/openai-request-mapping.js';
 import { openAIChatRequestSchema, openAIEmbeddingRequestSchema } from '../src/openai/openai-request-schema.js';
-import { OpenAIStreamEncoder, toOpenAICompletion, toOpenAIModelList } from '../src/openai/openai-response-mapping.js';
+import { OpenAIStreamEncoder, toOpenAICompletion, toOpenAIEmbeddingList, toOpenAIModelList } from '../src/openai/openai-response-mapping.js';
 import { toOpenAIError } from '../src/openai/openai-errors.js';
 import { validateBody } from '../src/request-validation.js';
 
@@ -83,9 +83,15 @@ describe('OpenAI request → internal model', () => {
     expect(validationParam({ model: 'm', messages: [] })).toBe('messages');
   });
 
-  it('maps embeddings input and rejects base64', () => {
+  it('maps embeddings input and accepts only float or base64 encoding', () => {
     expect(toEmbeddingRequest(validateBody(openAIEmbeddingRequestSchema, { model: 'e', input: 'one', dimensions: 8 }))).toEqual({ model: 'e', input: ['one'], dimensions: 8 });
-    expect(() => validateBody(openAIEmbeddingRequestSchema, { model: 'e', input: ['a'], encoding_format: 'base64' })).toThrow(/encoding_format/);
+    expect(() => validateBody(openAIEmbeddingRequestSchema, { model: 'e', input: ['a'], encoding_format: 'int8' })).toThrow(/encoding_format/);
+  });
+
+  it('encodes base64 embeddings as little-endian float32', () => {
+    const list = toOpenAIEmbeddingList({ model: 'u', embeddings: [[0.5, -2]] }, 'e', { promptTokens: 1, completionTokens: 0 }, 'base64');
+    const bytes = Buffer.from(list.data[0]!.embedding as string, 'base64');
+    expect([bytes.readFloatLE(0), bytes.readFloatLE(4)]).toEqual([0.5, -2]);
   });
 });
 

@@ -3,7 +3,7 @@
  * zod schemas of the OpenAI request bodies the gateway accepts (Chat Completions and
  * Embeddings, https://platform.openai.com/docs/api-reference/chat/create). Optional fields
  * accept `null` because OpenAI's SDKs and many clients send it for "unset". What the
- * gateway cannot honour (n > 1, audio parts, base64 embeddings) fails here with 400 naming
+ * gateway cannot honour (n > 1, audio parts) fails here with 400 naming
  * the field, before anything reaches an upstream.
  */
 import { z } from 'zod';
@@ -124,7 +124,8 @@ export const openAIEmbeddingRequestSchema = z.object({
   model: z.string({ error: 'model is required' }).min(1, 'model is required'),
   input: z.union([z.string(), z.array(z.string()).min(1, 'input must not be empty').max(2048)]),
   dimensions: positiveInt.nullish(),
-  encoding_format: z.literal('float', { error: "only encoding_format 'float' is supported" }).nullish(),
+  // The openai SDK asks for base64 unless told otherwise, so both are served.
+  encoding_format: z.enum(['float', 'base64'], { error: "encoding_format must be 'float' or 'base64'" }).nullish(),
   user: z.string().nullish(),
 });
 

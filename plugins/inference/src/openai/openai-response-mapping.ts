@@ -188,15 +188,22 @@ export class OpenAIStreamEncoder {
 
 export interface OpenAIEmbeddingList {
   object: 'list';
-  data: { object: 'embedding'; index: number; embedding: number[] }[];
+  data: { object: 'embedding'; index: number; embedding: number[] | string }[];
   model: string;
   usage: { prompt_tokens: number; total_tokens: number };
 }
 
-export function toOpenAIEmbeddingList(response: EmbeddingResponse, model: string, usage: Usage): OpenAIEmbeddingList {
+/** OpenAI's base64 form: the vector's little-endian float32 bytes. */
+export function embeddingToBase64(embedding: readonly number[]): string {
+  const bytes = Buffer.alloc(embedding.length * 4);
+  embedding.forEach((value, i) => bytes.writeFloatLE(value, i * 4));
+  return bytes.toString('base64');
+}
+
+export function toOpenAIEmbeddingList(response: EmbeddingResponse, model: string, usage: Usage, encoding: 'float' | 'base64' = 'float'): OpenAIEmbeddingList {
   return {
     object: 'list',
-    data: response.embeddings.map((embedding, index) => ({ object: 'embedding', index, embedding })),
+    data: response.embeddings.map((embedding, index) => ({ object: 'embedding', index, embedding: encoding === 'base64' ? embeddingToBase64(embedding) : embedding })),
     model,
     usage: { prompt_tokens: usage.promptTokens, total_tokens: usage.promptTokens + usage.completionTokens },
   };

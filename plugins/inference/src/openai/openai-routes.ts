@@ -51,7 +51,7 @@ export function openAIRoutes(deps: OpenAIRoutesDeps): Hono {
   app.post('/embeddings', async (c) => {
     const body = validateBody(openAIEmbeddingRequestSchema, await readJsonBody(c));
     const { ctx, response } = await deps.inference.embeddings(input(c, toEmbeddingRequest(body)));
-    return c.json(toOpenAIEmbeddingList(response, body.model, ctx.usage!));
+    return c.json(toOpenAIEmbeddingList(response, body.model, ctx.usage!, body.encoding_format ?? 'float'));
   });
 
   app.get('/models', (c) => c.json(toOpenAIModelList(deps.routing.listModels(c.get('caller')))));
