@@ -150,6 +150,20 @@ describe('inference hooks', () => {
     expect(settled[0]!.ctx.usage!.promptTokens).toBeGreaterThan(0);
   });
 
+  it('abort a non-streamed upstream call when the client leaves', async () => {
+    gw.upstream.script({ hang: true });
+    const before = gw.upstream.requests.length;
+    const abort = new AbortController();
+    const pending = post('/oai/v1/chat/completions', { model: 'chat-model', messages: [{ role: 'user', content: 'hi' }] }, { signal: abort.signal }).catch((e) => e);
+    await until(() => gw.upstream.requests.length > before);
+    abort.abort();
+    expect(await pending).toBeInstanceOf(Error);
+    await gw.upstream.waitForAbort(undefined, 3000);
+    await until(() => settled.length === 2);
+    expect(settled.map((s) => s.code)).toEqual(['CLIENT_CLOSED', 'CLIENT_CLOSED']);
+    expect(settled[0]!.ctx.aborted).toBe(true);
+  });
+
   it('can be removed: an unregistered hook is not called again', async () => {
     const seen: string[] = [];
     const remove = gw.t.context('inference').use(inferenceHooksRef).register({ name: 'temp', afterResponse: (c) => void seen.push(c.requestId) });
