@@ -71,7 +71,9 @@ export class ProviderAdmin {
     inputs.forEach((input, i) => this.checkKind(input.kind, `dispatch.providers.${i}.kind`));
     const written: string[] = [];
     for (const input of inputs) {
-      if (await this.deps.store.save(await this.deps.store.load(input.id), desired(input))) written.push(input.id);
+      // Instances starting together may race to insert the same id: the loser re-reads once.
+      const save = async () => this.deps.store.save(await this.deps.store.load(input.id), desired(input));
+      if (await save().catch(save)) written.push(input.id);
     }
     if (written.length > 0) {
       this.deps.log.info({ providers: written }, 'Seeded providers from config');

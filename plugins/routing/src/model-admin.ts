@@ -81,11 +81,7 @@ export class ModelAdmin {
       const desired = desiredModel(input);
       this.checkProviders(desired, `routing.models.${index}`);
       desired.visibility = await this.tenantIds(desired.visibility, `routing.models.${index}.visibility`);
-      const existing = await this.deps.store.loadBySlug(input.slug);
-      const plan = planWrite(existing, desired);
-      if (isEmptyPlan(plan)) continue;
-      await this.deps.store.save(existing, desired, plan);
-      written.push(input.slug);
+      if (await this.seedOne(desired)) written.push(input.slug);
     }
     if (written.length > 0) {
       this.deps.log.info({ models: written }, 'Seeded models from config');
@@ -93,6 +89,23 @@ export class ModelAdmin {
       await this.publish({ origin: this.deps.instanceId, slug: written.join(','), action: 'updated' });
     }
     return { written };
+  }
+
+  /**
+   * Writes one seeded model unless it is already as desired. Instances starting together may
+   * race to insert the same slug: the loser re-reads and plans again once.
+   */
+  private async seedOne(desired: DesiredModel): Promise<boolean> {
+    for (let attempt = 0; ; attempt++) {
+      const existing = await this.deps.store.loadBySlug(desired.slug);
+      const plan = planWrite(existing, desired);
+      if (isEmptyPlan(plan)) return false;
+      try {
+        return await this.deps.store.save(existing, desired, plan);
+      } catch (err) {
+        if (attempt > 0) throw err;
+      }
+    }
   }
 
   /** Visibility entries may name tenants by id or slug; stored as ids, since callers carry ids. */

@@ -1,23 +1,27 @@
 /**
  * @module helpers
  * Shared bits of the routing tests: a database two kernels can share (a temp SQLite file, or
- * the first kernel's MariaDB database in the real-store run) and row counting.
+ * a fresh MariaDB database in the real-store run), row and query counting.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ModuleContext } from '@scaigrid/kernel';
+import { prepareTestStores } from '@scaigrid/testing';
 
 export interface SharedDatabase {
-  /** For the first kernel: a temp file on SQLite; undefined lets startTestKernel create a MariaDB database. */
-  database: string | undefined;
-  cleanup(): void;
+  /** A database URL several kernels can open: a temp SQLite file, or a fresh MariaDB database in the real-store run. */
+  database: string;
+  cleanup(): Promise<void>;
 }
 
-export function sharedDatabase(): SharedDatabase {
-  if (process.env.SCAIGRID_TEST_DATABASE_URL) return { database: undefined, cleanup: () => undefined };
+export async function sharedDatabase(): Promise<SharedDatabase> {
+  if (process.env.SCAIGRID_TEST_DATABASE_URL) {
+    const stores = await prepareTestStores({ real: true });
+    return { database: stores.database, cleanup: () => stores.cleanup() };
+  }
   const dir = mkdtempSync(join(tmpdir(), 'scaigrid-routing-'));
-  return { database: `sqlite:${join(dir, 'test.db')}`, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  return { database: `sqlite:${join(dir, 'test.db')}`, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 export async function countRows(ctx: ModuleContext, table: string): Promise<number> {

@@ -33,11 +33,11 @@ const seedModels = [
 
 const ADMIN = AS.admin;
 let kernels: AuthKernel[] = [];
-const cleanups: (() => void)[] = [];
+const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const t of kernels.reverse()) await t.stop();
   kernels = [];
-  for (const c of cleanups.splice(0)) c();
+  for (const c of cleanups.splice(0)) await c();
 });
 
 async function start(options: { database?: string; models?: unknown[] } = {}) {
@@ -142,7 +142,7 @@ describe('routing cache invalidation', () => {
 
 describe('routing seed', () => {
   it('is idempotent: a second start on the same database changes nothing', async () => {
-    const shared = sharedDatabase();
+    const shared = await sharedDatabase();
     cleanups.push(shared.cleanup);
     const first = await start({ database: shared.database });
     const snapshot = async () => ({
@@ -155,17 +155,28 @@ describe('routing seed', () => {
     expect(before.models).toBe(3);
     expect(before.backends).toBe(7);
     await new Promise((r) => setTimeout(r, 5));
-    await start({ database: first.t.kernel.config.database });
+    await start({ database: shared.database });
     expect(await snapshot()).toEqual(before);
 
     // A changed seed updates in place: same ids, new price.
     const changed = structuredClone(seedModels);
     changed[2].backends[0] = { ...changed[2].backends[0], inputPricePerMillion: '1.25' } as never;
-    const third = await start({ database: first.t.kernel.config.database, models: changed });
+    const third = await start({ database: shared.database, models: changed });
     const after = await snapshot();
     expect(after.backends).toBe(7);
     expect(after.backendRows.map((r) => r.id)).toEqual(before.backendRows.map((r) => r.id));
     expect(third.routing.resolve('tenant-only', third.tenant('t1')).backends[0].inputMicrosPerMillion).toBe(1_250_000);
+  });
+});
+
+describe('routing seed, concurrently', () => {
+  it('two instances starting together on one database seed each model once', async () => {
+    const shared = await sharedDatabase();
+    cleanups.push(shared.cleanup);
+    const [a, b] = await Promise.all([start({ database: shared.database }), start({ database: shared.database })]);
+    expect(await countRows(a.ctx, 'models')).toBe(3);
+    expect(await countRows(a.ctx, 'backends')).toBe(7);
+    expect(b.routing.resolve('chat-priority', undefined).backends.map((x) => x.id)).toEqual(a.routing.resolve('chat-priority', undefined).backends.map((x) => x.id));
   });
 });
 
