@@ -127,7 +127,7 @@ describe('bad input: 400 in OpenAI shape, nothing sent upstream', () => {
 
 describe('auth on /oai/v1', () => {
   it('401 without a key and with a wrong key, in OpenAI shape', async () => {
-    for (const headers of [{}, { authorization: 'Bearer sgk_wrongwrongwrongwrongwrongwrongwrongwrong0' }]) {
+    for (const headers of [{}, { authorization: 'Bearer sgk_wrongwrongwrongwrongwrongwrongwrongwrong0' }] as Record<string, string>[]) {
       const res = await gw.t.fetch('/oai/v1/models', { headers });
       expect(res.status).toBe(401);
       expect((await res.json()).error).toMatchObject({ type: 'invalid_request_error', code: 'invalid_api_key', param: null });
