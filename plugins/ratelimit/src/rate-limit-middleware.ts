@@ -1,0 +1,88 @@
+/**
+ * @module rate-limit-middleware
+ * The `authorize`-phase middleware on inference paths: one Lua call checks and counts every
+ * limit of the caller (key, user, tenant, partner; requests and tokens). Refused: 429
+ * RATE_LIMITED with Retry-After and X-RateLimit-* headers (the mount's renderer gives it
+ * OpenAI's shape on /oai/v1). Admitted: the X-RateLimit-* headers of the tightest limit.
+ */
+import { GatewayError } from '@scaigrid/kernel';
+import type { MiddlewareHandler } from 'hono';
+import type { Logger } from 'pino';
+import type { RuleCache } from './rule-cache.js';
+import type { CheckResult, SlidingWindowLimiter } from './sliding-window-limiter.js';
+
+export interface RateLimitMiddlewareOptions {
+  rules: RuleCache;
+  limiter: SlidingWindowLimiter;
+  failOpen: boolean;
+  log: Logger;
+}
+
+const seconds = (ms: number) => Math.ceil(ms / 1000);
+
+/** The limit a client should watch: the one with the least room left, relative to its size. */
+export function tightest(results: readonly CheckResult[]): CheckResult | undefined {
+  let best: CheckResult | undefined;
+  for (const r of results) {
+    if (!best || r.remaining / Math.max(r.check.limit, 1) < best.remaining / Math.max(best.check.limit, 1)) best = r;
+  }
+  return best;
+}
+
+export function rateLimitHeaders(result: CheckResult): Record<string, string> {
+  return {
+    'X-RateLimit-Limit': String(result.check.limit),
+    'X-RateLimit-Remaining': String(result.remaining),
+    'X-RateLimit-Reset': String(seconds(result.resetMs)),
+  };
+}
+
+function describe(result: CheckResult): string {
+  const per = result.check.windowMs === 60_000 ? 'minute' : `${result.check.windowMs / 1000} seconds`;
+  return `the ${result.check.scope} limit of ${result.check.limit} ${result.check.kind} per ${per}`;
+}
+
+export function rateLimitMiddleware(options: RateLimitMiddlewareOptions): MiddlewareHandler {
+  const { rules, limiter, failOpen, log } = options;
+  let lastFailureLog = 0;
+  return async (c, next) => {
+    const caller = c.get('caller');
+    // No caller: the route's guard answers 401; OPTIONS is a CORS preflight, not a call.
+    if (!caller || c.req.method === 'OPTIONS') return next();
+    const checks = rules.checksFor(caller);
+    if (checks.length === 0) return next();
+
+    let decision;
+    try {
+      decision = await limiter.check(checks.map((check) => ({ check, cost: check.kind === 'requests' ? 1 : 0 })));
+    } catch (err) {
+      if (Date.now() - lastFailureLog > 10_000) {
+        lastFailureLog = Date.now();
+        log.error({ err, failOpen }, failOpen ? 'Rate limiter unavailable; serving requests unlimited' : 'Rate limiter unavailable; refusing requests');
+      }
+      if (!failOpen) throw new GatewayError('RATE_LIMITER_UNAVAILABLE', 'Rate limiting is unavailable; retry shortly.', { status: 503, headers: { 'Retry-After': '1' } });
+      return next();
+    }
+
+    if (!decision.allowed) {
+      const refused = decision.results.reduce((a, b) => (b.retryMs > a.retryMs ? b : a));
+      const retryAfter = Math.max(1, seconds(refused.retryMs));
+      throw new GatewayError('RATE_LIMITED', `Rate limit exceeded: ${describe(refused)}. Retry after ${retryAfter} s.`, {
+        headers: { 'Retry-After': String(retryAfter), ...rateLimitHeaders(refused) },
+        details: { scope: refused.check.scope, kind: refused.check.kind, limit: refused.check.limit, window_seconds: refused.check.windowMs / 1000 },
+      });
+    }
+
+    await next();
+    const shown = tightest(decision.results);
+    if (!shown) return;
+    const headers = rateLimitHeaders(shown);
+    try {
+      for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value);
+    } catch {
+      // A response passed through from fetch has immutable headers; copy it once.
+      c.res = new Response(c.res.body, c.res);
+      for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value);
+    }
+  };
+}

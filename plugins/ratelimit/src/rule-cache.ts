@@ -1,0 +1,80 @@
+/**
+ * @module rule-cache
+ * Every rule, in memory, so that a request costs no database query. The rule table is small
+ * (one row per limited subject plus the defaults), so a change reloads all of it: the
+ * instance that made the change reloads at once, the others on the broadcast, and every
+ * instance again every `refreshSeconds` in case a broadcast was missed.
+ */
+import type { EventBus } from '@scaigrid/kernel';
+import type { Caller } from '@scaigrid/plugin-auth';
+import type { Logger } from 'pino';
+import { checksOf, DEFAULT_SUBJECT, LIMIT_SCOPES, type LimitCheck, type LimitRule, type LimitScope } from './limit-rule.js';
+import type { RuleStore } from './rule-store.js';
+
+/** Broadcast after any change to the rules; the payload is empty. */
+export const RULES_CHANGED = 'ratelimit.rules.changed';
+
+const subjectOf = (caller: Caller, scope: LimitScope): string | undefined =>
+  scope === 'key' ? caller.keyId : scope === 'user' ? caller.userId : scope === 'tenant' ? caller.tenantId : caller.partnerId;
+
+export class RuleCache {
+  private rules = new Map<string, LimitRule>();
+  private timer: NodeJS.Timeout | undefined;
+  private unsubscribe: (() => Promise<void>) | undefined;
+
+  constructor(
+    private readonly store: RuleStore,
+    private readonly events: EventBus,
+    private readonly log: Logger,
+  ) {}
+
+  async load(): Promise<void> {
+    const next = new Map<string, LimitRule>();
+    for (const rule of await this.store.all()) next.set(`${rule.scope}:${rule.subjectId ?? DEFAULT_SUBJECT}`, rule);
+    this.rules = next;
+  }
+
+  /** Subscribes to change broadcasts and starts the safety refresh. */
+  async start(refreshSeconds: number): Promise<void> {
+    this.unsubscribe = await this.events.subscribe(RULES_CHANGED, () => this.reload());
+    if (refreshSeconds > 0) {
+      this.timer = setInterval(() => void this.reload(), refreshSeconds * 1000);
+      this.timer.unref();
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.unsubscribe?.();
+  }
+
+  /** Reloads here now and tells every other instance to. */
+  async changed(): Promise<void> {
+    await this.reload();
+    try {
+      await this.events.publish(RULES_CHANGED, {});
+    } catch (err) {
+      this.log.error({ err }, 'Could not broadcast a rate-limit rule change; other instances pick it up at their next refresh');
+    }
+  }
+
+  /** Every counter that applies to the caller: per scope, the subject's own rule, else the scope default. */
+  checksFor(caller: Caller, kind?: LimitCheck['kind']): LimitCheck[] {
+    const checks: LimitCheck[] = [];
+    for (const scope of LIMIT_SCOPES) {
+      const subjectId = subjectOf(caller, scope);
+      if (subjectId === undefined) continue;
+      const rule = this.rules.get(`${scope}:${subjectId}`) ?? this.rules.get(`${scope}:${DEFAULT_SUBJECT}`);
+      if (rule) checks.push(...checksOf(rule, subjectId));
+    }
+    return kind ? checks.filter((c) => c.kind === kind) : checks;
+  }
+
+  private async reload(): Promise<void> {
+    try {
+      await this.load();
+    } catch (err) {
+      this.log.error({ err }, 'Could not reload rate-limit rules; serving the previous set');
+    }
+  }
+}

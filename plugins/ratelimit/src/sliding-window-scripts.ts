@@ -1,0 +1,99 @@
+/**
+ * @module sliding-window-scripts
+ * The two Lua scripts behind the limiter. Each counter is one Redis hash {w: window index,
+ * c: count in window w, p: count in window w-1}; the sliding estimate is
+ * `p * (share of the previous window still inside the sliding window) + c`. Time is Redis's
+ * own clock (TIME), so gateway instances with skewed clocks still agree on the windows.
+ *
+ * Written for both Redis and ioredis-mock (fengari): no cjson, no redis.error_reply, numbers
+ * through tonumber() (the mock returns numbers where Redis returns strings), integers only in
+ * the reply (Redis truncates floats), reply arrays built by `as_reply`.
+ */
+
+const READ_COUNTER = `
+local function read_counter(key, idx)
+  local w = tonumber(redis.call('HGET', key, 'w') or -1)
+  if w == idx then
+    return tonumber(redis.call('HGET', key, 'c') or 0), tonumber(redis.call('HGET', key, 'p') or 0)
+  elseif w == idx - 1 then
+    return 0, tonumber(redis.call('HGET', key, 'c') or 0)
+  end
+  return 0, 0
+end
+-- ioredis-mock recognises a reply array only when its keys were inserted last-to-first.
+local function as_reply(vals)
+  local out = {}
+  for j = #vals, 1, -1 do out[j] = vals[j] end
+  return out
+end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+`;
+
+/**
+ * KEYS: one counter per check. ARGV: per check `limit, windowMs, cost` (cost 0: only require
+ * that something is left, as for token limits before the tokens are known).
+ * All or nothing: counts are added only when every check passes.
+ * Reply: {allowed, then per check: remaining, resetMs, retryMs}.
+ */
+export const CHECK_AND_COUNT = `${READ_COUNTER}
+local n = #KEYS
+local allowed = 1
+local st = {}
+for i = 1, n do
+  local limit = tonumber(ARGV[(i - 1) * 3 + 1])
+  local win = tonumber(ARGV[(i - 1) * 3 + 2])
+  local cost = tonumber(ARGV[(i - 1) * 3 + 3])
+  local idx = math.floor(now / win)
+  local elapsed = now - idx * win
+  local c, p = read_counter(KEYS[i], idx)
+  local need = cost
+  if need < 1 then need = 1 end
+  local est = p * (win - elapsed) / win + c
+  local retry = 0
+  if est + need > limit then
+    allowed = 0
+    if limit < need then
+      retry = (win - elapsed) + win
+    elseif c + need > limit then
+      retry = (win - elapsed) + math.ceil(win * (1 - (limit - need) / c))
+    else
+      retry = math.ceil(win * (1 - (limit - need - c) / p)) - elapsed
+    end
+    if retry < 1 then retry = 1 end
+  end
+  st[i] = {limit, win, cost, idx, elapsed, c, p, est, retry}
+end
+local vals = {allowed}
+for i = 1, n do
+  local s = st[i]
+  local limit, win, cost, idx, elapsed, c, p, est, retry = s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9]
+  if allowed == 1 and cost > 0 then
+    c = c + cost
+    est = est + cost
+    redis.call('HSET', KEYS[i], 'w', idx, 'c', c, 'p', p)
+    redis.call('PEXPIRE', KEYS[i], win * 2)
+  end
+  local remaining = math.floor(limit - est)
+  if remaining < 0 then remaining = 0 end
+  local reset = 0
+  if c > 0 then reset = (win - elapsed) + win elseif p > 0 then reset = win - elapsed end
+  vals[#vals + 1] = remaining
+  vals[#vals + 1] = reset
+  vals[#vals + 1] = retry
+end
+return as_reply(vals)
+`;
+
+/** KEYS: counters; ARGV: per counter `windowMs, amount`. Adds without checking (actual tokens after a response). */
+export const ADD_TO_COUNTERS = `${READ_COUNTER}
+for i = 1, #KEYS do
+  local win = tonumber(ARGV[(i - 1) * 2 + 1])
+  local amount = tonumber(ARGV[(i - 1) * 2 + 2])
+  local idx = math.floor(now / win)
+  local c, p = read_counter(KEYS[i], idx)
+  redis.call('HSET', KEYS[i], 'w', idx, 'c', c + amount, 'p', p)
+  redis.call('PEXPIRE', KEYS[i], win * 2)
+end
+return #KEYS
+`;
