@@ -30,13 +30,27 @@ function sqliteTables(file: string): string[] {
 }
 
 describe('quick start', () => {
-  it('serves /health and /ready on embedded stores with no servers', async () => {
+  it('serves /health, /ready and the printed admin key answers on model echo, with no servers', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'sg-fresh-'));
     server = await startServer({ cwd, env: { SCAIGRID_CONFIG: '' } });
     expect((await fetch(`${server.url}/health`)).status).toBe(200);
     const ready = await fetch(`${server.url}/ready`);
     expect(ready.status).toBe(200);
     expect(existsSync(join(cwd, 'data/scaigrid.db'))).toBe(true);
+
+    // The printed bootstrap admin key answers a chat completion on the mock model `echo`.
+    const key = /bootstrap admin key \(shown once\): (sgk_\w+)/.exec(server.output())?.[1];
+    expect(key).toBeDefined();
+    const res = await fetch(`${server.url}/oai/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'echo', messages: [{ role: 'user', content: 'Hello ScaiGrid' }] }),
+    });
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    expect(body.object).toBe('chat.completion');
+    expect(body.choices[0].message.content).toBe('Hello ScaiGrid');
+    expect(body.usage.total_tokens).toBeGreaterThan(0);
   });
 });
 
