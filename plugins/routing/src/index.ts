@@ -13,9 +13,11 @@ import { MANAGE_PERMISSION, ModelCatalog } from './model-catalog.js';
 import { ModelStore } from './model-store.js';
 import { providerDirectoryRef } from './provider-directory.js';
 import { modelAdminRoutes } from './routes.js';
+import { routingAdminRef } from './routing-admin.js';
 import { routingServiceRef } from './routing-service.js';
 
 export * from './routing-service.js';
+export * from './routing-admin.js';
 export * from './provider-directory.js';
 export { orderCandidates, type RandomSource } from './candidate-order.js';
 export { parsePriceMicros, formatPriceMicros } from './money.js';
@@ -56,6 +58,7 @@ export default defineModule({
       log: ctx.log,
     });
     ctx.provide(routingServiceRef, catalog);
+    ctx.provide(routingAdminRef, admin);
     ctx.mount('/v1/admin/models', modelAdminRoutes({ auth, catalog, admin }));
 
     const unsubscribe = await ctx.events.subscribe<RoutingChangedEvent>(ROUTING_CHANGED_TOPIC, async (message) => {

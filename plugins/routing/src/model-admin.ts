@@ -6,11 +6,14 @@
  * other instance reloads too.
  */
 import { GatewayError, type EventBus, type ModuleContext } from '@scaigrid/kernel';
+import { ulid } from 'ulid';
 import type { ModelCatalog } from './model-catalog.js';
-import { desiredBackend, desiredModel, type DesiredModel, type StoredModel } from './model-record.js';
-import type { ModelInput, ModelPatch } from './model-schema.js';
+import { desiredBackend, desiredModel, modelView, type BackendView, type DesiredModel, type ModelView, type StoredModel } from './model-record.js';
+import { backendInputSchema, type ModelInput, type ModelPatch } from './model-schema.js';
 import { isEmptyPlan, planWrite, type ModelStore } from './model-store.js';
 import type { ProviderDirectory } from './provider-directory.js';
+import type { BackendInit, RoutingAdmin } from './routing-admin.js';
+import { parseInput } from './validation.js';
 
 export const ROUTING_CHANGED_TOPIC = 'routing.changed';
 
@@ -32,7 +35,7 @@ export interface ModelAdminDeps {
   log: ModuleContext['log'];
 }
 
-export class ModelAdmin {
+export class ModelAdmin implements RoutingAdmin {
   constructor(private readonly deps: ModelAdminDeps) {}
 
   async create(input: ModelInput): Promise<StoredModel> {
@@ -72,6 +75,30 @@ export class ModelAdmin {
     if (!existing) throw new GatewayError('NOT_FOUND', `Model '${slug}' not found.`);
     await this.deps.store.delete(existing);
     await this.changed(slug, 'deleted');
+  }
+
+  models(): ModelView[] {
+    return this.deps.catalog.all().map(modelView);
+  }
+
+  /** Always inserts (never matched to a backend of the same provider and upstream model, unlike update). */
+  async addBackend(slug: string, backend: BackendInit): Promise<BackendView> {
+    const existing = await this.deps.store.loadBySlug(slug);
+    if (!existing) throw new GatewayError('NOT_FOUND', `Model '${slug}' not found.`);
+    const added = { ...desiredBackend(parseInput(backendInputSchema.omit({ id: true }), backend, 'backend')), id: ulid() };
+    const desired: DesiredModel = { ...existing, backends: [...existing.backends, added] };
+    this.checkProviders(desired);
+    await this.deps.store.save(existing, desired, { modelChanged: true, inserts: [added], updates: [], deletes: [] });
+    await this.changed(slug, 'updated');
+    return modelView({ ...existing, backends: [added] }).backends[0];
+  }
+
+  async removeBackend(slug: string, backendId: string): Promise<void> {
+    const existing = await this.deps.store.loadBySlug(slug);
+    if (!existing?.backends.some((b) => b.id === backendId)) throw new GatewayError('NOT_FOUND', `Backend '${backendId}' of model '${slug}' not found.`);
+    const desired: DesiredModel = { ...existing, backends: existing.backends.filter((b) => b.id !== backendId) };
+    await this.deps.store.save(existing, desired, { modelChanged: true, inserts: [], updates: [], deletes: [backendId] });
+    await this.changed(slug, 'updated');
   }
 
   /** Applies the config seed: creates or updates each model by slug; equal models are not touched. */
