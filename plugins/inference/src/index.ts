@@ -1,14 +1,17 @@
 /**
  * @module @scaigrid/plugin-inference
  * The request path for model calls: inbound adapters (OpenAI-compatible `/oai/v1`, native
- * `/v1/inference`) over one pipeline that resolves the model, runs the registered hooks,
- * dispatches with failover and settles. Provides `inference.hooks` (extension points for
- * accounting, prompts, audit...) and `inference.service` (the pipeline, for other adapters).
+ * `/v1/inference`, Anthropic Messages `/anthropic/v1`) over one pipeline that resolves the
+ * model, runs the registered hooks, dispatches with failover and settles. Provides
+ * `inference.hooks` (extension points for accounting, prompts, audit...) and
+ * `inference.service` (the pipeline, for other adapters).
  */
 import { defineModule } from '@scaigrid/kernel';
 import { authServiceRef } from '@scaigrid/plugin-auth';
 import { dispatchServiceRef } from '@scaigrid/plugin-dispatch';
 import { routingServiceRef } from '@scaigrid/plugin-routing';
+import { renderAnthropicError } from './anthropic/anthropic-errors.js';
+import { anthropicRoutes } from './anthropic/anthropic-routes.js';
 import { inferenceConfigSchema } from './config.js';
 import { InferenceHookRegistry, inferenceHooksRef } from './inference-hooks.js';
 import { InferencePipeline, inferenceServiceRef } from './inference-pipeline.js';
@@ -37,5 +40,6 @@ export default defineModule({
     const guard = ctx.use(authServiceRef).requirePermission('models:use');
     if (ctx.config.openaiApi) ctx.mount('/oai/v1', openAIRoutes({ inference: pipeline, routing, guard }), { renderError: renderOpenAIError });
     if (ctx.config.nativeApi) ctx.mount('/v1/inference', nativeRoutes({ inference: pipeline, routing, guard }));
+    if (ctx.config.anthropicApi) ctx.mount('/anthropic/v1', anthropicRoutes({ inference: pipeline, routing, guard }), { renderError: renderAnthropicError });
   },
 });

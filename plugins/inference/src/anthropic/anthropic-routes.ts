@@ -1,0 +1,92 @@
+/**
+ * @module anthropic/anthropic-routes
+ * Anthropic's Messages API mounted at `/anthropic/v1`: `POST /messages` (whole, or streamed
+ * as Anthropic's named SSE events), `POST /messages/count_tokens` and `GET /models`, served by
+ * whatever backend the model routes to, through the same pipeline as `/oai/v1` (auth, rate
+ * limits, hooks for budgets, prompts and accounting, failover). Handlers only validate,
+ * translate and call the pipeline; errors thrown here are rendered in Anthropic's shape by
+ * the mount's `renderError`. Once a stream has started, a failure can no longer change the
+ * status, so it is sent as an `event: error`, which Anthropic's SDKs raise as an APIError.
+ */
+import { randomUUID } from 'node:crypto';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import type { RoutingService } from '@scaigrid/plugin-routing';
+import type { ChatChunk, ChatRequest } from '../chat-model.js';
+import { toGatewayError } from '../errors.js';
+import type { ChatInferenceContext } from '../inference-hooks.js';
+import type { InferenceInput, InferenceService } from '../inference-pipeline.js';
+import { readJsonBody, validateBody } from '../request-validation.js';
+import { sseResponse, type SseEvent } from '../sse-writer.js';
+import { estimatePromptTokens } from '../usage-estimate.js';
+import { toAnthropicError } from './anthropic-errors.js';
+import { toChatRequest, toConversation } from './anthropic-request-mapping.js';
+import { anthropicCountTokensRequestSchema, anthropicMessagesRequestSchema } from './anthropic-request-schema.js';
+import { toAnthropicMessage, toAnthropicModelList, type MessageIdentity } from './anthropic-response-mapping.js';
+import { AnthropicStreamEncoder } from './anthropic-stream-encoder.js';
+
+export interface AnthropicRoutesDeps {
+  inference: InferenceService;
+  routing: RoutingService;
+  /** `requirePermission('models:use')` from the auth plugin. */
+  guard: MiddlewareHandler;
+}
+
+function input(c: Context, request: ChatRequest): InferenceInput<ChatRequest> {
+  return { api: 'anthropic', requestId: c.get('requestId'), caller: c.get('caller')!, request, signal: c.req.raw.signal };
+}
+
+export function anthropicRoutes(deps: AnthropicRoutesDeps): Hono {
+  const app = new Hono();
+  app.use('*', async (c, next) => {
+    await next();
+    // Anthropic's SDKs read the request id from this header (`_request_id`, `error.requestID`).
+    c.header('request-id', c.get('requestId'));
+  });
+  app.use('*', deps.guard);
+
+  app.post('/messages', async (c) => {
+    const body = validateBody(anthropicMessagesRequestSchema, await readJsonBody(c));
+    const identity: MessageIdentity = {
+      id: `msg_${randomUUID().replace(/-/g, '')}`,
+      model: body.model,
+      includeThinking: body.thinking?.type === 'enabled',
+    };
+    if (!body.stream) {
+      const { ctx, response } = await deps.inference.chat(input(c, toChatRequest(body)));
+      return c.json(toAnthropicMessage(response, identity, ctx.usage!));
+    }
+    const { ctx, chunks } = await deps.inference.chatStream(input(c, toChatRequest(body)));
+    return sseResponse(anthropicStreamEvents(ctx, chunks, new AnthropicStreamEncoder(identity)));
+  });
+
+  app.post('/messages/count_tokens', async (c) => {
+    const body = validateBody(anthropicCountTokensRequestSchema, await readJsonBody(c));
+    // Resolving checks the model exists and is visible to the caller (404 otherwise); nothing is dispatched.
+    deps.routing.resolve(body.model, c.get('caller'));
+    return c.json({ input_tokens: estimatePromptTokens(toConversation(body)) });
+  });
+
+  app.get('/models', (c) => c.json(toAnthropicModelList(deps.routing.listModels(c.get('caller')))));
+
+  return app;
+}
+
+/** The SSE events of one streamed message, in Anthropic's order. */
+export async function* anthropicStreamEvents(
+  ctx: Pick<ChatInferenceContext, 'usage' | 'request'>,
+  chunks: AsyncIterable<ChatChunk>,
+  encoder: AnthropicStreamEncoder,
+): AsyncGenerator<SseEvent> {
+  // The request as dispatched (after prompt hooks), so the estimate counts what the model reads.
+  yield* encoder.start(estimatePromptTokens(ctx.request));
+  try {
+    for await (const chunk of chunks) yield* encoder.encode(chunk);
+  } catch (err) {
+    const { body } = toAnthropicError(toGatewayError(err));
+    // Mid-stream, only the types Anthropic itself sends there make sense to a client.
+    const type = body.error.type === 'overloaded_error' ? 'overloaded_error' : 'api_error';
+    yield { event: 'error', data: JSON.stringify({ type: 'error', error: { type, message: body.error.message } }) };
+    return;
+  }
+  yield* encoder.finish(ctx.usage ?? { promptTokens: 0, completionTokens: 0 });
+}
