@@ -7,7 +7,15 @@
  * retryable, 400 not) and SSE parsing are the shared ones from `@scaigrid/plugin-dispatch-openai`.
  */
 import { UpstreamError, type ChatRequest, type DispatchCall, type Dispatcher, type EmbeddingRequest } from '@scaigrid/plugin-dispatch';
-import { extraHeaders, postJson, providerOption, readJson, sseEvents } from '@scaigrid/plugin-dispatch-openai';
+import {
+  extraHeaders,
+  postJson,
+  providerOption,
+  readJson,
+  sseEvents,
+  type UpstreamRequest,
+  type UpstreamResponse,
+} from '@scaigrid/plugin-dispatch-openai';
 import type { GeminiBatchEmbedBody, GeminiBatchEmbedResponse, GeminiGenerateContentResponse } from './gemini-wire.js';
 import { toGeminiBody, type GeminiBodyOptions } from './gemini-request.js';
 import { fromGeminiResponse } from './gemini-response.js';
@@ -42,12 +50,12 @@ export function createGeminiDispatcher(options: GeminiDispatcherOptions): Dispat
     kind,
     async chat(request, call) {
       const upstream = chatRequest(request, call, 'generateContent');
-      const response = await postJson(call, upstream);
+      const response = await post(call, upstream);
       return fromGeminiResponse(await readJson<GeminiGenerateContentResponse>(response, call, upstream.label), request.model);
     },
     async chatStream(request, call) {
       const upstream = chatRequest(request, call, 'streamGenerateContent');
-      const response = await postJson(call, upstream);
+      const response = await post(call, upstream);
       return geminiStreamChunks(sseEvents(response.body, call, upstream.label), upstream.label);
     },
     async embeddings(request: EmbeddingRequest, call: DispatchCall) {
@@ -62,7 +70,7 @@ export function createGeminiDispatcher(options: GeminiDispatcherOptions): Dispat
         })),
       };
       const upstream = { url: url(call, 'batchEmbedContents'), headers: geminiHeaders(call), body, label: label(call) };
-      const raw = await readJson<GeminiBatchEmbedResponse>(await postJson(call, upstream), call, upstream.label);
+      const raw = await readJson<GeminiBatchEmbedResponse>(await post(call, upstream), call, upstream.label);
       const embeddings = (raw.embeddings ?? []).map((e) => e.values ?? []);
       if (embeddings.length !== request.input.length || embeddings.some((values) => values.length === 0)) {
         throw new UpstreamError('protocol', `${upstream.label} returned ${embeddings.length} embeddings for ${request.input.length} inputs`);
@@ -70,6 +78,22 @@ export function createGeminiDispatcher(options: GeminiDispatcherOptions): Dispat
       return { model: request.model, embeddings };
     },
   } satisfies Dispatcher);
+}
+
+/**
+ * `postJson`, except that Gemini's answer to a bad key — 400 INVALID_ARGUMENT "API key not
+ * valid" — is reported as the 401 it is, so the gateway blames its own credentials instead of
+ * telling the client its request was invalid.
+ */
+async function post(call: DispatchCall, upstream: UpstreamRequest): Promise<UpstreamResponse> {
+  try {
+    return await postJson(call, upstream);
+  } catch (err) {
+    if (err instanceof UpstreamError && err.status === 400 && /API key not valid|API_KEY_INVALID/i.test(err.upstreamMessage ?? '')) {
+      throw new UpstreamError('http', err.message, 401, false, err.upstreamMessage);
+    }
+    throw err;
+  }
 }
 
 /** `x-goog-api-key` and extra `headers` from provider options. */

@@ -271,11 +271,12 @@ describe('Gemini API reference — errors', () => {
     expect(await upstreamError(dispatcher.chat(hello, call()))).toMatchObject({ status: 500, retryable: true });
   });
 
-  it('400 INVALID_ARGUMENT (including a wrong key) is not retryable, and the key never shows in the message', async () => {
+  it('400 INVALID_ARGUMENT is not retryable, a wrong key is a 401, and the key never shows in the message', async () => {
     fake.script({ status: 400, message: 'Invalid value at generation_config.temperature' });
     expect(await upstreamError(dispatcher.chat(hello, call()))).toMatchObject({ status: 400, retryable: false, upstreamMessage: 'Invalid value at generation_config.temperature' });
     const err = await upstreamError(dispatcher.chat(hello, call({ apiKey: 'wrong-key-123' })));
-    expect(err).toMatchObject({ status: 400, retryable: false, upstreamMessage: 'API key not valid. Please pass a valid API key.' });
+    // Gemini says 400 INVALID_ARGUMENT for a bad key; it is reported as the credentials problem it is.
+    expect(err).toMatchObject({ status: 401, retryable: false, upstreamMessage: 'API key not valid. Please pass a valid API key.' });
     expect(err.message).not.toContain('wrong-key-123');
   });
 
