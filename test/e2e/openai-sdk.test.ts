@@ -6,81 +6,20 @@
  */
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defineModule, GatewayError } from '@scaigrid/kernel';
-import authModule from '@scaigrid/plugin-auth';
-import dispatchModule from '@scaigrid/plugin-dispatch';
-import dispatchAnthropicModule from '@scaigrid/plugin-dispatch-anthropic';
-import dispatchOpenAIModule from '@scaigrid/plugin-dispatch-openai';
-import inferenceModule, { inferenceHooksRef } from '@scaigrid/plugin-inference';
-import routingModule from '@scaigrid/plugin-routing';
-import { startTestKernel, type TestKernel } from '@scaigrid/testing';
-import { startFakeAnthropic, type FakeAnthropic } from '../fakes/fake-anthropic.js';
-import { startFakeOpenAI, type FakeOpenAI } from '../fakes/fake-openai.js';
+import { GUEST_KEY, MEMBER_KEY, sdkBackends, startSdkGateway, type SdkGateway } from './support/sdk-gateway.js';
 
-const MEMBER_KEY = 'sgk_e2eSdkMemberKey00000000000000000000000000';
-const GUEST_KEY = 'sgk_e2eSdkGuestKey000000000000000000000000000';
-process.env.E2E_SDK_MEMBER_KEY = MEMBER_KEY;
-process.env.E2E_SDK_GUEST_KEY = GUEST_KEY;
-
-/** Stands in for accounting: refuses requests from end user `broke`, before any upstream call. */
-const budgetStandIn = defineModule({
-  id: 'e2e-budget',
-  version: '0.0.0',
-  dependsOn: ['inference'],
-  setup(ctx) {
-    ctx.use(inferenceHooksRef).register({
-      name: 'e2e-budget',
-      beforeDispatch(c) {
-        if (c.kind === 'chat' && c.request.user === 'broke') throw new GatewayError('BUDGET_EXCEEDED', 'Monthly budget of tenant acme is spent.');
-      },
-    });
-  },
-});
-
-let t: TestKernel;
-let fakeOpenAI: FakeOpenAI;
-let fakeAnthropic: FakeAnthropic;
+let gw: SdkGateway;
+let t: SdkGateway['t'];
+let fakeOpenAI: SdkGateway['fakeOpenAI'];
+let fakeAnthropic: SdkGateway['fakeAnthropic'];
 
 beforeAll(async () => {
-  fakeOpenAI = await startFakeOpenAI({ apiKey: 'sk-upstream-openai' });
-  fakeAnthropic = await startFakeAnthropic({ apiKey: 'sk-ant-upstream' });
-  process.env.E2E_SDK_OPENAI_UPSTREAM_KEY = 'sk-upstream-openai';
-  process.env.E2E_SDK_ANTHROPIC_UPSTREAM_KEY = 'sk-ant-upstream';
-  t = await startTestKernel({
-    modules: [authModule, routingModule, dispatchModule, dispatchOpenAIModule, dispatchAnthropicModule, inferenceModule, budgetStandIn],
-    config: {
-      auth: {
-        bootstrap: { enabled: false },
-        roles: { guest: [] },
-        seed: {
-          tenants: [{ slug: 'acme' }],
-          keys: [
-            { name: 'member', tenant: 'acme', roles: ['member'], secretEnv: 'E2E_SDK_MEMBER_KEY' },
-            { name: 'guest', tenant: 'acme', roles: ['guest'], secretEnv: 'E2E_SDK_GUEST_KEY' },
-          ],
-        },
-      },
-      dispatch: {
-        providers: [
-          { id: 'oai', kind: 'openai', baseUrl: fakeOpenAI.url, apiKeyEnv: 'E2E_SDK_OPENAI_UPSTREAM_KEY', timeoutMs: 5000 },
-          { id: 'ant', kind: 'anthropic', baseUrl: fakeAnthropic.url, apiKeyEnv: 'E2E_SDK_ANTHROPIC_UPSTREAM_KEY', timeoutMs: 5000 },
-        ],
-      },
-      routing: {
-        models: [
-          { slug: 'via-openai', backends: [{ providerId: 'oai', upstreamModel: 'gpt-4o-mini' }] },
-          { slug: 'via-anthropic', backends: [{ providerId: 'ant', upstreamModel: 'claude-sonnet-4-5' }] },
-          { slug: 'embed', kind: 'embedding', backends: [{ providerId: 'oai', upstreamModel: 'text-embedding-3-small' }] },
-        ],
-      },
-    },
-  });
+  gw = await startSdkGateway();
+  ({ t, fakeOpenAI, fakeAnthropic } = gw);
 });
 
 afterAll(async () => {
-  await t?.stop();
-  await fakeOpenAI?.close();
-  await fakeAnthropic?.close();
+  await gw?.stop();
 });
 
 function client(apiKey = MEMBER_KEY): OpenAI {
@@ -92,35 +31,7 @@ const weatherTool = {
   function: { name: 'get_weather', description: 'Current weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } },
 };
 
-interface Backend {
-  slug: string;
-  /** Upstream SSE events before the cut: past the preamble, so some text has reached the client. */
-  dropAfter: number;
-  upstreamModel: string;
-  upstreamRequests(): { body: any }[];
-  scriptText(text: string, extra?: Record<string, unknown>): void;
-  scriptTool(name: string, args: Record<string, unknown>): void;
-}
-
-const backends: Backend[] = [
-  {
-    slug: 'via-openai',
-    dropAfter: 4,
-    upstreamModel: 'gpt-4o-mini',
-    upstreamRequests: () => fakeOpenAI.requests,
-    scriptText: (text, extra = {}) => fakeOpenAI.script({ text, usage: { prompt_tokens: 9, completion_tokens: 5 }, ...extra }),
-    scriptTool: (name, args) => fakeOpenAI.script({ toolCalls: [{ name, arguments: args }] }),
-  },
-  {
-    slug: 'via-anthropic',
-    // message_start, content_block_start, then text deltas.
-    dropAfter: 5,
-    upstreamModel: 'claude-sonnet-4-5',
-    upstreamRequests: () => fakeAnthropic.requests,
-    scriptText: (text, extra = {}) => fakeAnthropic.script({ text, usage: { input_tokens: 9, output_tokens: 5 }, ...extra }),
-    scriptTool: (name, input) => fakeAnthropic.script({ toolCalls: [{ name, input }] }),
-  },
-];
+const backends = sdkBackends(() => gw);
 
 describe.each(backends)('openai SDK through $slug', (backend) => {
   it('creates a completion', async () => {
