@@ -154,3 +154,29 @@ export async function expectUpstreamFailuresNormalized({ gw, fake, kind, slug, c
     expect((await failed.json()).error).toMatchObject({ type: 'server_error', code: 'upstream_error', message: expect.stringContaining('HTTP 500') });
   }
 }
+
+/**
+ * The tool round trip through /oai/v1 for providers that keep OpenAI's tool-call ids: the
+ * model calls `get_weather` (id `toolCallId`), the client answers with a tool message, and
+ * the upstream receives the assistant call and the result exactly. `extra` is added to the
+ * first request (e.g. `tool_choice`); returns the upstream's first request body.
+ */
+export async function expectToolRoundTrip(gw: ProviderGateway, fake: FakeOpenAI, slug: string, toolCallId: string, extra: Record<string, unknown> = {}): Promise<any> {
+  const tools = [{ type: 'function', function: { name: 'get_weather', description: 'Weather now', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }];
+  const call = { id: toolCallId, type: 'function', function: { name: 'get_weather', arguments: '{"city":"Bern"}' } };
+  fake.script({ toolCalls: [{ id: toolCallId, name: 'get_weather', arguments: { city: 'Bern' } }] });
+  const first = await (await gw.chat({ model: slug, messages: [{ role: 'user', content: 'Weather in Bern?' }], tools, ...extra })).json();
+  expect(first.choices[0]).toMatchObject({ finish_reason: 'tool_calls', message: { content: null, tool_calls: [call] } });
+  const firstSent = fake.requests.at(-1)!.body;
+  expect(firstSent.tools).toEqual(tools);
+
+  fake.script({ text: 'Sunny in Bern.' });
+  const messages = [{ role: 'user', content: 'Weather in Bern?' }, first.choices[0].message, { role: 'tool', tool_call_id: toolCallId, content: '{"temp":21}' }];
+  const second = await (await gw.chat({ model: slug, messages, tools })).json();
+  expect(second.choices[0]).toMatchObject({ finish_reason: 'stop', message: { content: 'Sunny in Bern.' } });
+  expect(fake.requests.at(-1)!.body.messages.slice(1)).toEqual([
+    { role: 'assistant', content: null, tool_calls: [call] },
+    { role: 'tool', tool_call_id: toolCallId, content: '{"temp":21}' },
+  ]);
+  return firstSent;
+}

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AZURE_BLOCKED_PROMPT, azureFilterResults, startFakeAzure } from '../../../test/fakes/fake-azure.js';
 import { collect } from '../../../test/fakes/dispatch-call.js';
 import type { FakeOpenAI } from '../../../test/fakes/fake-openai.js';
-import { expectUpstreamFailuresNormalized, sseChunks, startProviderGateway, type ProviderGateway } from '../../../test/fakes/provider-gateway.js';
+import { expectToolRoundTrip, expectUpstreamFailuresNormalized, sseChunks, startProviderGateway, type ProviderGateway } from '../../../test/fakes/provider-gateway.js';
 import azureModule, { withAzureFilterFinish } from '../src/index.js';
 
 const KEY_ENV = 'SG_TEST_AZURE_KEY';
@@ -74,24 +74,9 @@ describe('Azure OpenAI through /oai/v1', () => {
   });
 
   it('round-trips a tool call', async () => {
-    const tools = [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }];
-    fake.script({ toolCalls: [{ id: 'call_az1', name: 'get_weather', arguments: { city: 'Bern' } }] });
-    const first = await (await gw.chat({ model: 'gpt-4o', messages: [{ role: 'user', content: 'Weather in Bern?' }], tools, tool_choice: 'required' })).json();
-    expect(first.choices[0]).toMatchObject({ finish_reason: 'tool_calls', message: { tool_calls: [{ id: 'call_az1', function: { name: 'get_weather', arguments: '{"city":"Bern"}' } }] } });
-    expect(fake.requests.at(-1)!.body).toMatchObject({ tools, tool_choice: 'required' });
-
-    fake.script({ text: 'Sunny in Bern.' });
-    const messages = [
-      { role: 'user', content: 'Weather in Bern?' },
-      first.choices[0].message,
-      { role: 'tool', tool_call_id: 'call_az1', content: '{"temp":21}' },
-    ];
-    const second = await (await gw.chat({ model: 'gpt-4o', messages, tools })).json();
-    expect(second.choices[0].message.content).toBe('Sunny in Bern.');
-    expect(fake.requests.at(-1)!.body.messages.slice(1)).toEqual([
-      { role: 'assistant', content: null, tool_calls: [{ id: 'call_az1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Bern"}' } }] },
-      { role: 'tool', tool_call_id: 'call_az1', content: '{"temp":21}' },
-    ]);
+    const sent = await expectToolRoundTrip(gw, fake, 'gpt-4o', 'call_az1', { tool_choice: 'required' });
+    expect(sent.tool_choice).toBe('required');
+    expect(fake.requests.at(-1)!.path).toBe('/openai/deployments/gpt4o-prod/chat/completions?api-version=2024-10-21');
   });
 
   it('maps a filtered completion to finish_reason content_filter, whole and streamed', async () => {

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeCustom } from '../../../test/fakes/fake-custom.js';
 import type { FakeOpenAI } from '../../../test/fakes/fake-openai.js';
-import { expectUpstreamFailuresNormalized, sseChunks, startProviderGateway, type ProviderGateway } from '../../../test/fakes/provider-gateway.js';
+import { expectToolRoundTrip, expectUpstreamFailuresNormalized, sseChunks, startProviderGateway, type ProviderGateway } from '../../../test/fakes/provider-gateway.js';
 import customModule from '../src/index.js';
 
 const KEY_ENV = 'SG_TEST_CUSTOM_KEY';
@@ -82,17 +82,8 @@ describe('custom OpenAI-compatible servers', () => {
   });
 
   it('round-trips a tool call', async () => {
-    const tools = [{ type: 'function', function: { name: 'search', parameters: { type: 'object', properties: { q: { type: 'string' } } } } }];
-    apiKeyServer.script({ toolCalls: [{ id: 'chatcmpl-tool-1', name: 'search', arguments: { q: 'vllm' } }] });
-    const first = await (await gw.chat({ model: 'llama', messages: [{ role: 'user', content: 'find' }], tools })).json();
-    expect(first.choices[0]).toMatchObject({ finish_reason: 'tool_calls', message: { tool_calls: [{ id: 'chatcmpl-tool-1', function: { name: 'search', arguments: '{"q":"vllm"}' } }] } });
-    apiKeyServer.script({ text: 'Found it.' });
-    const second = await (await gw.chat({ model: 'llama', tools, messages: [{ role: 'user', content: 'find' }, first.choices[0].message, { role: 'tool', tool_call_id: 'chatcmpl-tool-1', content: 'result' }] })).json();
-    expect(second.choices[0].message.content).toBe('Found it.');
-    expect(apiKeyServer.requests.at(-1)!.body.messages.slice(1)).toEqual([
-      { role: 'assistant', content: null, tool_calls: [{ id: 'chatcmpl-tool-1', type: 'function', function: { name: 'search', arguments: '{"q":"vllm"}' } }] },
-      { role: 'tool', tool_call_id: 'chatcmpl-tool-1', content: 'result' },
-    ]);
+    await expectToolRoundTrip(gw, apiKeyServer, 'llama', 'chatcmpl-tool-1');
+    expect(apiKeyServer.requests.at(-1)!.headers['x-api-key']).toBe('vllm-key-42');
   });
 
   it('normalizes upstream 429 and 500', async () => {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collect } from '../../../test/fakes/dispatch-call.js';
 import type { FakeOpenAI } from '../../../test/fakes/fake-openai.js';
 import { startFakeQwen } from '../../../test/fakes/fake-qwen.js';
-import { expectUpstreamFailuresNormalized, sseChunks, startProviderGateway, type ProviderGateway } from '../../../test/fakes/provider-gateway.js';
+import { expectToolRoundTrip, expectUpstreamFailuresNormalized, sseChunks, startProviderGateway, type ProviderGateway } from '../../../test/fakes/provider-gateway.js';
 import qwenModule, { qwenBaseUrl } from '../src/index.js';
 
 const KEY_ENV = 'SG_TEST_QWEN_KEY';
@@ -84,20 +84,8 @@ describe('Qwen (DashScope compatible mode)', () => {
   });
 
   it('round-trips a tool call', async () => {
-    const tools = [{ type: 'function', function: { name: 'get_time', description: 'Current time', parameters: { type: 'object', properties: { tz: { type: 'string' } } } } }];
-    fake.script({ toolCalls: [{ id: 'call_q1', name: 'get_time', arguments: { tz: 'Asia/Shanghai' } }] });
-    const first = await (await gw.chat({ model: 'qwen-plus', messages: [{ role: 'user', content: 'Time?' }], tools })).json();
-    expect(first.choices[0]).toMatchObject({ finish_reason: 'tool_calls', message: { tool_calls: [{ id: 'call_q1', function: { name: 'get_time', arguments: '{"tz":"Asia/Shanghai"}' } }] } });
-
-    fake.script({ text: 'It is noon.' });
-    const second = await (await gw.chat({ model: 'qwen-plus', tools, messages: [{ role: 'user', content: 'Time?' }, first.choices[0].message, { role: 'tool', tool_call_id: 'call_q1', content: '12:00' }] })).json();
-    expect(second.choices[0].message.content).toBe('It is noon.');
-    const sent = fake.requests.at(-1)!.body;
-    expect(sent.tools).toEqual(tools);
-    expect(sent.messages.slice(1)).toEqual([
-      { role: 'assistant', content: null, tool_calls: [{ id: 'call_q1', type: 'function', function: { name: 'get_time', arguments: '{"tz":"Asia/Shanghai"}' } }] },
-      { role: 'tool', tool_call_id: 'call_q1', content: '12:00' },
-    ]);
+    await expectToolRoundTrip(gw, fake, 'qwen-plus', 'call_q1');
+    expect(fake.requests.at(-1)!.path).toBe('/compatible-mode/v1/chat/completions');
   });
 
   it('embeddings at /compatible-mode/v1/embeddings', async () => {

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTING_CHANGED_TOPIC, type RoutingChangedEvent } from '@scaigrid/plugin-routing';
 import { startFakeOpenAI, type FakeOpenAI } from '../../../test/fakes/fake-openai.js';
-import { expectUpstreamFailuresNormalized, sseChunks, startProviderGateway, type ProviderGateway } from '../../../test/fakes/provider-gateway.js';
+import { expectToolRoundTrip, expectUpstreamFailuresNormalized, sseChunks, startProviderGateway, type ProviderGateway } from '../../../test/fakes/provider-gateway.js';
 import scaiInferModule, { scaiInferNodesRef } from '../src/index.js';
 
 const KEY_ENV = 'SG_TEST_SCAIINFER_KEY';
@@ -99,14 +99,8 @@ describe('ScaiInfer nodes at run time', () => {
   });
 
   it('round-trips a tool call through a node', async () => {
-    const tools = [{ type: 'function', function: { name: 'calc', parameters: { type: 'object', properties: { expr: { type: 'string' } } } } }];
-    nodeA.script({ toolCalls: [{ id: 'call_n1', name: 'calc', arguments: { expr: '6*7' } }] });
-    const first = await (await gw.chat({ model: 'llama-70b', messages: [{ role: 'user', content: '6*7?' }], tools })).json();
-    expect(first.choices[0]).toMatchObject({ finish_reason: 'tool_calls', message: { tool_calls: [{ id: 'call_n1', function: { name: 'calc', arguments: '{"expr":"6*7"}' } }] } });
-    nodeA.script({ text: '42' });
-    const second = await (await gw.chat({ model: 'llama-70b', tools, messages: [{ role: 'user', content: '6*7?' }, first.choices[0].message, { role: 'tool', tool_call_id: 'call_n1', content: '42' }] })).json();
-    expect(second.choices[0].message.content).toBe('42');
-    expect(nodeA.requests.at(-1)!.body.messages.at(-1)).toEqual({ role: 'tool', tool_call_id: 'call_n1', content: '42' });
+    await expectToolRoundTrip(gw, nodeA, 'llama-70b', 'call_n1');
+    expect(nodeA.requests.at(-1)!.headers.authorization).toBe('Bearer scaiinfer-cluster-key');
   });
 
   it('normalizes upstream 429 and 500 from a node', async () => {
