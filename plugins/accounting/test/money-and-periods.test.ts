@@ -1,0 +1,35 @@
+/** Exact costs (integers, rounded up to the micro-unit) and UTC budget windows. */
+import { expect, it } from 'vitest';
+import { counterTtlSeconds, periodWindow } from '../src/budget-period.js';
+import { costMicros, formatAmount, parseAmountMicros } from '../src/money.js';
+
+it('computes costs in integers and rounds up to the micro-unit', () => {
+  // 1500 × 0.15 USD/M + 200 × 0.60 USD/M = 225 + 120 micro-USD exactly.
+  expect(costMicros(1500, 200, { inputMicrosPerMillion: 150_000, outputMicrosPerMillion: 600_000 })).toBe(345);
+  // One token at 0.000001 USD/M is a fraction of a micro-unit: charged as 1.
+  expect(costMicros(1, 0, { inputMicrosPerMillion: 1, outputMicrosPerMillion: 0 })).toBe(1);
+  expect(costMicros(0, 0, { inputMicrosPerMillion: 5, outputMicrosPerMillion: 5 })).toBe(0);
+  // Products beyond 2^53 stay exact: 9e9 tokens × 999.999999 USD/M.
+  expect(costMicros(9_000_000_000, 0, { inputMicrosPerMillion: 999_999_999, outputMicrosPerMillion: 0 })).toBe(8_999_999_991_000);
+  // Floats would get this one wrong: 0.1 + 0.2 style sums.
+  expect(costMicros(100_000, 200_000, { inputMicrosPerMillion: 1, outputMicrosPerMillion: 1 })).toBe(1);
+});
+
+it('parses and formats decimal amounts exactly', () => {
+  expect(parseAmountMicros('12.5')).toBe(12_500_000);
+  expect(parseAmountMicros('0.000001')).toBe(1);
+  expect(parseAmountMicros('1.0000001')).toBeUndefined();
+  expect(formatAmount(12_500_000)).toBe('12.5');
+  expect(formatAmount(1)).toBe('0.000001');
+});
+
+it('cuts periods at UTC boundaries', () => {
+  const at = Date.UTC(2025, 1, 28, 23, 59, 59, 999);
+  expect(periodWindow('daily', at)).toEqual({ id: 'd2025-02-28', start: Date.UTC(2025, 1, 28), end: Date.UTC(2025, 2, 1) });
+  expect(periodWindow('daily', at + 1).id).toBe('d2025-03-01');
+  expect(periodWindow('monthly', at)).toEqual({ id: 'm2025-02', start: Date.UTC(2025, 1, 1), end: Date.UTC(2025, 2, 1) });
+  expect(periodWindow('monthly', Date.UTC(2025, 11, 31, 12)).end).toBe(Date.UTC(2026, 0, 1));
+  expect(periodWindow('total', at)).toEqual({ id: 'total', start: 0, end: null });
+  expect(counterTtlSeconds(periodWindow('total', at), at)).toBe(0);
+  expect(counterTtlSeconds(periodWindow('daily', at), at)).toBe(1 + 86_400);
+});
