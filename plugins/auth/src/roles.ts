@@ -9,8 +9,8 @@ import { ADMIN_ACCESS } from './permissions.js';
 /** `'*'` grants every declared permission; a trailing `?` grants only when some module declares it. */
 export const DEFAULT_ROLES: Readonly<Record<string, readonly string[]>> = Object.freeze({
   admin: ['*'],
-  'partner-admin': ['tenants:manage', 'users:manage', 'keys:manage', 'models:use', 'models:manage?', 'audit:read?'],
-  'tenant-admin': ['users:manage', 'keys:manage', 'models:use', 'models:manage?', 'audit:read?'],
+  'partner-admin': ['tenants:manage', 'users:manage', 'keys:manage', 'models:use', 'models:manage?', 'audit:read?', 'usage:read?'],
+  'tenant-admin': ['users:manage', 'keys:manage', 'models:use', 'models:manage?', 'audit:read?', 'usage:read?'],
   member: ['models:use'],
 });
 

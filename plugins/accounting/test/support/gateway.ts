@@ -55,7 +55,6 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
       config: {
         auth: {
           bootstrap: { enabled: false },
-          roles: { 'tenant-admin': ['users:manage', 'keys:manage', 'models:use', 'usage:read?'] },
           seed: {
             tenants: [{ slug: 'acme' }, { slug: 'globex' }],
             keys: [
