@@ -1,7 +1,7 @@
 /**
  * The official `openai` SDK against the gateway's `/oai/v1`, through the real request path
  * (auth → routing → inference → dispatch → provider dispatcher) to fake upstreams that speak
- * OpenAI's and Anthropic's wire formats: the same client code works whichever provider
+ * OpenAI's, Anthropic's and Gemini's wire formats: the same client code works whichever provider
  * serves, and the SDK raises its usual exceptions for the gateway's errors.
  */
 import OpenAI from 'openai';
@@ -48,7 +48,7 @@ describe.each(backends)('openai SDK through $slug', (backend) => {
     expect(completion.choices[0]!.message.content).toBe('Paris is the capital of France.');
     expect(completion.choices[0]!.finish_reason).toBe('stop');
     expect(completion.usage).toMatchObject({ prompt_tokens: 9, completion_tokens: 5, total_tokens: 14 });
-    expect(backend.upstreamRequests().at(-1)!.body.model).toBe(backend.upstreamModel);
+    expect(backend.lastUpstreamModel()).toBe(backend.upstreamModel);
   });
 
   it('streams with a final usage chunk', async () => {
@@ -183,6 +183,6 @@ describe('openai SDK: embeddings and models', () => {
   it('lists models', async () => {
     const ids: string[] = [];
     for await (const model of client().models.list()) ids.push(model.id);
-    expect(ids.sort()).toEqual(['embed', 'via-anthropic', 'via-openai']);
+    expect(ids.sort()).toEqual(['embed', 'via-anthropic', 'via-gemini', 'via-openai']);
   });
 });
