@@ -200,6 +200,7 @@ describe('errors', () => {
     ['a bad role', { model: 'chat-model', max_tokens: 5, messages: [{ role: 'system', content: 'x' }] }, 'messages[0].role'],
     ['temperature above 1', { model: 'chat-model', max_tokens: 5, temperature: 1.5, messages: [{ role: 'user', content: 'x' }] }, 'temperature'],
     ['a document block', { model: 'chat-model', max_tokens: 5, messages: [{ role: 'user', content: [{ type: 'document', source: {} }] }] }, 'messages[0].content'],
+    ['mcp_servers', { model: 'chat-model', max_tokens: 5, mcp_servers: [{ type: 'url', url: 'https://mcp.example.com', name: 'x' }], messages: [{ role: 'user', content: 'x' }] }, 'mcp_servers'],
     ['a server tool', { model: 'chat-model', max_tokens: 5, tools: [{ type: 'web_search_20250305', name: 'web_search' }], messages: [{ role: 'user', content: 'x' }] }, 'tools[0]'],
   ];
   it.each(cases)('400 invalid_request_error for %s, and the upstream receives nothing', async (_name, body, param) => {

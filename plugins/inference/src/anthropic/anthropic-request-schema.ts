@@ -97,6 +97,9 @@ export const anthropicMessagesRequestSchema = z.object({
   stream: z.boolean().nullish(),
   metadata: z.object({ user_id: z.string().nullish() }).nullish(),
   service_tier: z.string().nullish(),
+  // Silently dropping these would change what the client asked for, so they are refused.
+  mcp_servers: z.never({ error: 'MCP servers are not supported by the gateway' }).optional(),
+  container: z.never({ error: 'code execution containers are not supported by the gateway' }).optional(),
 });
 
 export const anthropicCountTokensRequestSchema = z.object(conversationShape);
