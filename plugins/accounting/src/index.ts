@@ -67,7 +67,7 @@ export default defineModule({
       unsubscribe = await ctx.events.subscribe<BudgetsChangedEvent>(BUDGETS_CHANGED_TOPIC, async (message) => {
         if (message.payload.origin !== ctx.kernel.instanceId) await catalog.reload();
       });
-      ctx.mount('/v1/admin/budgets', budgetRoutes({ auth, store, catalog, ledger, admin }));
+      ctx.mount('/v1/admin/budgets', budgetRoutes({ auth, store, ledger, admin }));
       ctx.mount('/v1/usage', usageRoutes({ auth, usage, catalog, ledger }));
       ctx.onReady(async () => {
         await catalog.reload();

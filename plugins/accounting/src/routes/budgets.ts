@@ -9,7 +9,6 @@ import { GatewayError } from '@scaigrid/kernel';
 import type { AuthService } from '@scaigrid/plugin-auth';
 import { z } from 'zod';
 import type { BudgetAdmin } from '../budget-admin.js';
-import type { BudgetCatalog } from '../budget-catalog.js';
 import { windowsAt, type BudgetLedger } from '../budget-ledger.js';
 import type { Budget, BudgetStore } from '../budget-store.js';
 import { budgetJson, budgetStatusJson, canSeeBudget } from '../budget-view.js';
@@ -49,7 +48,6 @@ function amountMicros(body: { amount?: string | number; amount_micros?: number }
 export interface BudgetRoutesDeps {
   auth: AuthService;
   store: BudgetStore;
-  catalog: BudgetCatalog;
   ledger: BudgetLedger;
   admin: BudgetAdmin;
 }
