@@ -36,12 +36,7 @@ export async function* geminiStreamChunks(events: AsyncIterable<SseEvent>, label
   let responseId: string | undefined;
   let toolCalls = 0;
   for await (const sse of events) {
-    let event: GeminiGenerateContentResponse;
-    try {
-      event = JSON.parse(sse.data) as GeminiGenerateContentResponse;
-    } catch {
-      throw new UpstreamError('protocol', `${label} sent a stream event that is not JSON`);
-    }
+    const event = parseEvent(sse.data, label);
     if (event.error) throw streamError(event.error, label);
     responseId ??= event.responseId;
     if (event.usageMetadata) usage = event.usageMetadata;
@@ -60,6 +55,17 @@ export async function* geminiStreamChunks(events: AsyncIterable<SseEvent>, label
   if (finishReason === undefined && !blocked) throw new UpstreamError('protocol', `${label} stream ended before a finishReason`);
   yield { type: 'finish', finishReason: blocked && finishReason === undefined ? 'content_filter' : fromGeminiFinishReason(finishReason, toolCalls > 0) };
   if (usage) yield { type: 'usage', usage: fromGeminiUsage(usage) };
+}
+
+function parseEvent(data: string, label: string): GeminiGenerateContentResponse {
+  let event: unknown;
+  try {
+    event = JSON.parse(data);
+  } catch {
+    event = undefined;
+  }
+  if (typeof event !== 'object' || event === null) throw new UpstreamError('protocol', `${label} sent a stream event that is not a JSON object`);
+  return event as GeminiGenerateContentResponse;
 }
 
 function streamError(error: GeminiError, label: string): UpstreamError {

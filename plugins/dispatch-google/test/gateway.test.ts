@@ -58,9 +58,11 @@ beforeAll(async () => {
         breaker: { failureThreshold: 100, cooldownMs: 1000 },
         providers: [
           { id: 'gem', kind: 'google', baseUrl: primary.url, apiKeyEnv: 'GOOGLE_GATEWAY_TEST_UPSTREAM_KEY', timeoutMs: 5000 },
-          { id: 'gem-spare', kind: 'google', baseUrl: spare.url, apiKeyEnv: 'GOOGLE_GATEWAY_TEST_SPARE_KEY', timeoutMs: 5000 },
+          // No baseUrl: the dispatch-google section's default applies.
+          { id: 'gem-spare', kind: 'google', apiKeyEnv: 'GOOGLE_GATEWAY_TEST_SPARE_KEY', timeoutMs: 5000 },
         ],
       },
+      'dispatch-google': { baseUrl: spare.url, apiVersion: 'v1beta' },
       routing: {
         models: [
           { slug: 'gemini', backends: [{ providerId: 'gem', upstreamModel: 'gemini-2.5-flash' }] },
