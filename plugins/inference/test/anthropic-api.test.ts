@@ -87,6 +87,7 @@ describe('POST /anthropic/v1/messages', () => {
     const res = await post('/messages', { model: 'chat-model', max_tokens: 20, stream: true, messages: [{ role: 'user', content: 'count' }] });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    expect(res.headers.get('request-id')).toBe(res.headers.get('x-request-id'));
     const events = await readSse(res);
     const names = events.map((e) => e.event);
     expect(names[0]).toBe('message_start');
