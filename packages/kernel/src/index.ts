@@ -16,3 +16,4 @@ export type { LoadedModule } from './registry/loaded-module.js';
 export { Kernel, type KernelOptions } from './kernel.js';
 export { nativeErrorResponse } from './http/error-response.js';
 export { tableName } from './module-context.js';
+export { readBody, readQuery, readJson, parseInput, validationError, inputIssues, type InputIssue } from './http/input.js';

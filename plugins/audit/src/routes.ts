@@ -5,13 +5,12 @@
  * sees every row, a partner or tenant admin only the rows of tenants it may see, and a tenant
  * filter naming a tenant it cannot see is 404, as if the tenant did not exist.
  */
-import { GatewayError } from '@scaigrid/kernel';
+import { GatewayError, readQuery } from '@scaigrid/kernel';
 import type { AuthService } from '@scaigrid/plugin-auth';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AuditRecord } from './audit-record.js';
 import type { AuditQuery, AuditStore } from './audit-store.js';
-import { readQuery } from './http-input.js';
 
 export const AUDIT_READ = 'audit:read';
 

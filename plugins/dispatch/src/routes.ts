@@ -4,12 +4,11 @@
  * the credentials' environment variable and whether it is set (`hasApiKey`), never the key.
  */
 import { Hono } from 'hono';
-import { GatewayError } from '@scaigrid/kernel';
+import { GatewayError, parseInput, readJson } from '@scaigrid/kernel';
 import type { AuthService } from '@scaigrid/plugin-auth';
 import type { ProviderAdmin } from './provider-admin.js';
 import type { ProviderCatalog } from './provider-catalog.js';
 import { providerInputSchema, providerPatchSchema } from './provider-schema.js';
-import { jsonBody, parseInput } from './validation.js';
 
 export interface ProviderRoutesDeps {
   auth: AuthService;
@@ -30,12 +29,12 @@ export function providerAdminRoutes({ auth, catalog, admin }: ProviderRoutesDeps
   });
 
   app.post('/', async (c) => {
-    const input = parseInput(providerInputSchema, await jsonBody(c), 'provider');
+    const input = parseInput(providerInputSchema, await readJson(c), 'provider');
     return c.json(catalog.view(await admin.create(input)), 201);
   });
 
   app.patch('/:id', async (c) => {
-    const patch = parseInput(providerPatchSchema, await jsonBody(c), 'provider update');
+    const patch = parseInput(providerPatchSchema, await readJson(c), 'provider update');
     return c.json(catalog.view(await admin.update(c.req.param('id'), patch)));
   });
 

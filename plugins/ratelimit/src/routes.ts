@@ -5,11 +5,10 @@
  * once, the others on the broadcast). A tenant rule may name the tenant by slug; it is
  * stored by id.
  */
-import { GatewayError } from '@scaigrid/kernel';
+import { GatewayError, readBody, readQuery, validationError } from '@scaigrid/kernel';
 import { ADMIN_ACCESS, type AuthService } from '@scaigrid/plugin-auth';
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { readBody, readQuery, validationError } from './http-input.js';
 import { LIMIT_SCOPES, limitValueProblems, type LimitRule, type LimitScope, type LimitValues } from './limit-rule.js';
 import type { RuleCache } from './rule-cache.js';
 import { isUniqueViolation, type RuleStore } from './rule-store.js';

@@ -5,7 +5,7 @@
  * answering (so the writer reads its own write), then broadcast `routing.changed` so every
  * other instance reloads too.
  */
-import { GatewayError, type EventBus, type ModuleContext } from '@scaigrid/kernel';
+import { GatewayError, type EventBus, type ModuleContext, parseInput } from '@scaigrid/kernel';
 import { ulid } from 'ulid';
 import type { ModelCatalog } from './model-catalog.js';
 import { desiredBackend, desiredModel, modelView, type BackendView, type DesiredModel, type ModelView, type StoredModel } from './model-record.js';
@@ -13,7 +13,6 @@ import { backendInputSchema, type ModelInput, type ModelPatch } from './model-sc
 import { isEmptyPlan, planWrite, type ModelStore } from './model-store.js';
 import type { ProviderDirectory } from './provider-directory.js';
 import type { BackendInit, RoutingAdmin } from './routing-admin.js';
-import { parseInput } from './validation.js';
 
 export const ROUTING_CHANGED_TOPIC = 'routing.changed';
 

@@ -6,13 +6,12 @@
  * `/` (`openai/gpt-4o`), hence the `{.+}` parameter pattern.
  */
 import { Hono } from 'hono';
-import { GatewayError } from '@scaigrid/kernel';
+import { GatewayError, parseInput, readJson } from '@scaigrid/kernel';
 import type { AuthService } from '@scaigrid/plugin-auth';
 import { ADMIN_PERMISSION, isVisibleTo, MANAGE_PERMISSION, type ModelCatalog } from './model-catalog.js';
 import type { ModelAdmin } from './model-admin.js';
 import { modelView } from './model-record.js';
 import { modelInputSchema, modelPatchSchema } from './model-schema.js';
-import { jsonBody, parseInput } from './validation.js';
 
 export interface ModelRoutesDeps {
   auth: AuthService;
@@ -38,12 +37,12 @@ export function modelAdminRoutes({ auth, catalog, admin }: ModelRoutesDeps): Hon
   });
 
   app.post('/', canWrite, async (c) => {
-    const input = parseInput(modelInputSchema, await jsonBody(c), 'model');
+    const input = parseInput(modelInputSchema, await readJson(c), 'model');
     return c.json(modelView(await admin.create(input)), 201);
   });
 
   app.patch('/:slug{.+}', canWrite, async (c) => {
-    const patch = parseInput(modelPatchSchema, await jsonBody(c), 'model update');
+    const patch = parseInput(modelPatchSchema, await readJson(c), 'model update');
     return c.json(modelView(await admin.update(c.req.param('slug'), patch)));
   });
 
