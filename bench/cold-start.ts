@@ -2,6 +2,7 @@
  * @module bench/cold-start
  * Cold start to `/ready`: spawns the real `scaigrid` process N times on fresh embedded
  * stores and times from spawn to the first 200 from /ready. Prints each run and the median.
+ * Runs what `pnpm start` runs (the built bundle when there is one, else main.ts via tsx).
  *
  * @example
  * npx tsx bench/cold-start.ts --runs 5 --config examples/scaigrid.examples.yaml
@@ -12,9 +13,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { serverCommand } from './gateway.js';
 
 const root = resolve(import.meta.dirname, '..');
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, config: { type: 'string' } } });
 
 async function freePort(): Promise<number> {
   return new Promise((r) => {
@@ -25,11 +26,15 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function coldStart(config?: string): Promise<number> {
+/**
+ * One cold start: a fresh sqlite file and blob dir, the given config (default: the built-in
+ * quick start), `env` on top of this process's environment (e.g. `SCAIGRID_REDIS_URL`).
+ */
+export async function coldStart(config?: string, env: NodeJS.ProcessEnv = {}): Promise<number> {
   const cwd = mkdtempSync(join(tmpdir(), 'sg-cold-'));
   const port = await freePort();
   const started = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'packages/server/src/main.ts')], {
+  const child = spawn(process.execPath, serverCommand(), {
     cwd: root,
     env: {
       ...process.env,
@@ -38,6 +43,7 @@ export async function coldStart(config?: string): Promise<number> {
       SCAIGRID_DATABASE_URL: `sqlite:${join(cwd, 'gw.db')}`,
       SCAIGRID_BLOB_URL: `file:${join(cwd, 'blobs')}`,
       ...(config ? { SCAIGRID_CONFIG: resolve(config) } : {}),
+      ...env,
     },
     stdio: 'ignore',
   });
@@ -59,6 +65,7 @@ export async function coldStart(config?: string): Promise<number> {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
+  const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, config: { type: 'string' } } });
   const times: number[] = [];
   for (let i = 0; i < Number(values.runs); i++) {
     const ms = await coldStart(values.config);

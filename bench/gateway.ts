@@ -1,0 +1,196 @@
+/**
+ * @module bench/gateway
+ * Runs ScaiGrid for the benchmark as the real `scaigrid` process with the full plugin set
+ * (auth with a seeded `sgk_` key, ratelimit, routing, dispatch, accounting with a budget,
+ * audit, prompts, dispatch-openai) pointed at the mock upstream, pinned to one CPU core. Also
+ * reads the process's CPU time and RSS from /proc, which is what "cost per request" means.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomInt } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const root = resolve(import.meta.dirname, '..');
+
+/** Plugins loaded in the benchmark, in config order; optional ones are skipped while absent. */
+const PLUGINS: { dir: string; optional?: boolean }[] = [
+  { dir: 'auth' },
+  { dir: 'ratelimit', optional: true },
+  { dir: 'routing' },
+  { dir: 'dispatch' },
+  { dir: 'inference' },
+  { dir: 'accounting', optional: true },
+  { dir: 'audit', optional: true },
+  { dir: 'prompts' },
+  { dir: 'dispatch-openai' },
+];
+
+export const BENCH_KEY_ENV = 'SCAIGRID_BENCH_KEY';
+/** The model slugs the bench calls; the `-delay-5` upstream model makes the mock wait 5 ms per chunk. */
+export const MODELS = { fast: 'bench', slow: 'bench-slow' } as const;
+export const UPSTREAM_MODELS = { fast: 'mock-model', slow: 'mock-model-delay-5' } as const;
+
+const BASE62 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+export function newApiKey(): string {
+  let s = 'sgk_';
+  for (let i = 0; i < 43; i++) s += BASE62[randomInt(62)];
+  return s;
+}
+
+export function loadedPlugins(): string[] {
+  return PLUGINS.filter((p) => !p.optional || existsSync(join(root, 'plugins', p.dir, 'src/index.ts'))).map((p) => p.dir);
+}
+
+/** The YAML config of the benchmark gateway (module paths are absolute, so it can live in a temp dir). */
+export function benchConfig(upstreamPort: number, plugins = loadedPlugins()): string {
+  const has = (p: string) => plugins.includes(p);
+  const lines = [
+    'modules:',
+    ...plugins.map((p) => `  - '${join(root, 'plugins', p)}'`),
+    'config:',
+    '  auth:',
+    '    bootstrap: { enabled: false }',
+    '    seed:',
+    '      tenants: [{ slug: bench }]',
+    `      keys: [{ name: bench, tenant: bench, roles: [member], secretEnv: ${BENCH_KEY_ENV} }]`,
+    '  dispatch:',
+    '    providers:',
+    `      - { id: mock, kind: openai, baseUrl: 'http://127.0.0.1:${upstreamPort}/v1', timeoutMs: 30000 }`,
+    '  routing:',
+    '    models:',
+    `      - { slug: ${MODELS.fast}, backends: [{ providerId: mock, upstreamModel: ${UPSTREAM_MODELS.fast}, inputPricePerMillion: '0.15', outputPricePerMillion: '0.6', contextWindow: 128000 }] }`,
+    `      - { slug: ${MODELS.slow}, backends: [{ providerId: mock, upstreamModel: ${UPSTREAM_MODELS.slow}, inputPricePerMillion: '0.15', outputPricePerMillion: '0.6', contextWindow: 128000 }] }`,
+    '  prompts:',
+    '    models:',
+    `      ${MODELS.fast}: { safetyPrefix: 'Answer briefly.', persona: 'You are the assistant of {{tenant}}.' }`,
+    `      ${MODELS.slow}: { safetyPrefix: 'Answer briefly.' }`,
+  ];
+  // Limits and budgets far above what the bench can spend, so they are checked on every
+  // request (the cost being measured) but never refuse one.
+  if (has('ratelimit')) {
+    lines.push('  ratelimit:', '    limits:', '      - { scope: key, requestsPerMinute: 100000000, tokensPerMinute: 1000000000 }', '      - { scope: tenant, id: bench, requestsPerMinute: 100000000 }');
+  }
+  if (has('accounting')) {
+    lines.push('  accounting:', '    budgets:', "      - { scope: tenant, subject: bench, period: monthly, amount: '100000000' }");
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((r) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => r(port));
+    });
+  });
+}
+
+export interface GatewayOptions {
+  upstreamPort: number;
+  apiKey: string;
+  /** `taskset -c <cpu>` when set and taskset exists. */
+  cpu?: number;
+  /** Extra node flags, e.g. `--cpu-prof`. */
+  nodeFlags?: string[];
+  /** Extra environment on top of the defaults (fresh sqlite file and blob dir in a temp dir). */
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+export interface RunningGateway {
+  port: number;
+  pid: number;
+  url: string;
+  /** Milliseconds from spawn to the first 200 from /ready. */
+  readyMs: number;
+  stop(): Promise<void>;
+  output(): string;
+}
+
+/** The command that runs the server, as `pnpm start` does (built bundle when present, else tsx). */
+export function serverCommand(): string[] {
+  const built = join(root, 'packages/server/dist/main.mjs');
+  if (existsSync(built) && process.env.SCAIGRID_BENCH_TSX !== '1') return [built];
+  return ['--import', 'tsx', join(root, 'packages/server/src/main.ts')];
+}
+
+export function hasTaskset(): boolean {
+  return ['/usr/bin/taskset', '/bin/taskset'].some((p) => existsSync(p));
+}
+
+export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
+  const dir = mkdtempSync(join(tmpdir(), 'sg-bench-'));
+  const configFile = join(dir, 'scaigrid.yaml');
+  writeFileSync(configFile, benchConfig(options.upstreamPort));
+  const port = await freePort();
+  const nodeArgs = [...(options.nodeFlags ?? []), ...serverCommand()];
+  const [cmd, args] = options.cpu !== undefined && hasTaskset() ? ['taskset', ['-c', String(options.cpu), process.execPath, ...nodeArgs]] : [process.execPath, nodeArgs];
+  const started = performance.now();
+  const child: ChildProcess = spawn(cmd, args as string[], {
+    cwd: options.cwd ?? root,
+    env: {
+      ...process.env,
+      SCAIGRID_CONFIG: configFile,
+      SCAIGRID_PORT: String(port),
+      SCAIGRID_LOG_LEVEL: process.env.SCAIGRID_LOG_LEVEL ?? 'warn',
+      SCAIGRID_DATABASE_URL: process.env.SCAIGRID_DATABASE_URL ?? `sqlite:${join(dir, 'gw.db')}`,
+      SCAIGRID_BLOB_URL: `file:${join(dir, 'blobs')}`,
+      SCAIGRID_REDIS_URL: process.env.SCAIGRID_REDIS_URL ?? 'memory://',
+      SCAIGRID_REDIS_NAMESPACE: `sgbench${process.pid}`,
+      [BENCH_KEY_ENV]: options.apiKey,
+      ...options.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  for (;;) {
+    if (child.exitCode !== null) {
+      await stop();
+      throw new Error(`scaigrid exited with ${child.exitCode} before /ready:\n${output}`);
+    }
+    try {
+      const res = await fetch(`${url}/ready`);
+      if (res.status === 200) break;
+    } catch {
+      // not listening yet
+    }
+    if (performance.now() - started > 60_000) {
+      await stop();
+      throw new Error(`scaigrid was not ready after 60 s:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return { port, pid: child.pid!, url, readyMs: performance.now() - started, stop, output: () => output };
+}
+
+const CLOCK_TICKS = 100; // USER_HZ: /proc/<pid>/stat times are in 1/100 s on Linux.
+
+/** User + system CPU time of a process and all its threads, in microseconds. */
+export function cpuMicros(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the `(comm)`: state is field 3, utime 14, stime 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS;
+}
+
+/** Resident set size in MB. */
+export function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return kb / 1024;
+}

@@ -1,0 +1,133 @@
+/**
+ * @module bench/load
+ * The load generator: autocannon (from npm, so a fresh clone needs nothing from apt) at a
+ * fixed number of keep-alive connections for a fixed time. autocannon's own histogram rounds
+ * latencies to whole milliseconds, too coarse for sub-millisecond overheads, so every
+ * response time (a float in ms from process.hrtime) is collected here and percentiles are
+ * exact. Also a time-to-first-byte probe for streams: sequential requests over node:http,
+ * timing from sending the request to the first body byte.
+ */
+import autocannon from 'autocannon';
+import { Agent, request } from 'node:http';
+
+export interface Target {
+  url: string;
+  headers: Record<string, string>;
+}
+
+export interface LoadResult {
+  requests: number;
+  ok: number;
+  failed: number;
+  seconds: number;
+  rps: number;
+  p50: number;
+  p99: number;
+}
+
+export function percentile(sorted: Float64Array | number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[index];
+}
+
+/** Runs autocannon and resolves with throughput and exact latency percentiles of 2xx answers. */
+export function runLoad(target: Target, body: string, connections: number, seconds: number): Promise<LoadResult> {
+  let latencies = new Float64Array(1 << 16);
+  let count = 0;
+  let failed = 0;
+  return new Promise((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url: target.url,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...target.headers },
+        body,
+        connections,
+        duration: seconds,
+        pipelining: 1,
+        timeout: 30,
+      },
+      (err, result) => {
+        if (err) return reject(err);
+        const sorted = latencies.subarray(0, count).sort();
+        const requests = count + failed + result.errors;
+        resolve({
+          requests,
+          ok: count,
+          failed: failed + result.errors + result.timeouts,
+          seconds: result.duration,
+          rps: count / result.duration,
+          p50: percentile(sorted, 50),
+          p99: percentile(sorted, 99),
+        });
+      },
+    );
+    instance.on('response', (_client, statusCode, _bytes, responseTime) => {
+      if (statusCode < 200 || statusCode >= 300) {
+        failed++;
+        return;
+      }
+      if (count === latencies.length) {
+        const grown = new Float64Array(latencies.length * 2);
+        grown.set(latencies);
+        latencies = grown;
+      }
+      latencies[count++] = responseTime;
+    });
+  });
+}
+
+const probeAgent = new Agent({ keepAlive: true, maxSockets: 1 });
+
+/**
+ * Milliseconds from sending a streaming request to the first body byte, and to the end; the
+ * whole body is read so that the connection is reused like a real client's.
+ */
+export function streamTiming(target: Target, body: string): Promise<{ ttfb: number; total: number; status: number; text: string }> {
+  const url = new URL(target.url);
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    let ttfb = 0;
+    let text = '';
+    const req = request(
+      { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', agent: probeAgent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...target.headers } },
+      (res) => {
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => {
+          if (ttfb === 0) ttfb = performance.now() - started;
+          text += d;
+        });
+        res.on('end', () => resolve({ ttfb, total: performance.now() - started, status: res.statusCode ?? 0, text }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/**
+ * Starts a stream, waits for its first byte, then drops the connection like a client that
+ * went away; resolves when the socket is closed.
+ */
+export function abandonStream(target: Target, body: string): Promise<number> {
+  const url = new URL(target.url);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...target.headers } },
+      (res) => {
+        res.once('data', () => {
+          req.destroy();
+          resolve(res.statusCode ?? 0);
+        });
+      },
+    );
+    req.on('error', (err) => (req.destroyed ? undefined : reject(err)));
+    req.end(body);
+  });
+}
+
+export function closeProbes(): void {
+  probeAgent.destroy();
+}

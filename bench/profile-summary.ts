@@ -1,0 +1,105 @@
+/**
+ * @module bench/profile-summary
+ * Reads a V8 `.cpuprofile` (from `node --cpu-prof`) and lists where the time went: the top
+ * functions by self time, and self time summed per package (or workspace folder), so the hot
+ * spots of a load run can be read without opening DevTools.
+ *
+ * @example
+ * npx tsx bench/profile-summary.ts bench/results/profiles/<run>/CPU.*.cpuprofile --top 30
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount?: number;
+  children?: number[];
+}
+interface Profile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+  startTime: number;
+  endTime: number;
+}
+
+/** Where a script URL belongs: `hono`, `plugins/auth`, `packages/kernel`, `node:internal`… */
+function owner(url: string): string {
+  if (!url) return '(native / VM)';
+  if (url.startsWith('node:')) return 'node:internal';
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)\/(?!.*node_modules)/.exec(url);
+  if (pkg) return pkg[1];
+  const ws = /\/((?:plugins|packages)\/[^/]+)\//.exec(url);
+  if (ws) return ws[1];
+  return url.replace(/^file:\/\//, '');
+}
+
+function frameName(node: ProfileNode): string {
+  const { functionName, url, lineNumber } = node.callFrame;
+  const where = url ? `${url.replace(/^file:\/\//, '').replace(/^.*\/(node_modules|plugins|packages)\//, '$1/')}:${lineNumber + 1}` : '';
+  return `${functionName || '(anonymous)'} ${where}`.trim();
+}
+
+/** The first caller outside `node:` internals and natives: who is really paying for a hot leaf. */
+function userCaller(id: number, parents: Map<number, number>, byId: Map<number, ProfileNode>): string | undefined {
+  for (let p = parents.get(id); p !== undefined; p = parents.get(p)) {
+    const url = byId.get(p)!.callFrame.url;
+    if (url && !url.startsWith('node:')) return frameName(byId.get(p)!);
+  }
+  return undefined;
+}
+
+/**
+ * Summarizes self time. `window` (CLOCK_MONOTONIC µs, the clock of process.hrtime and of V8
+ * profiles) keeps only the samples of the load phase, leaving boot out.
+ */
+export function summarizeProfile(file: string, top = 25, window?: { fromUs: number; toUs: number }): string {
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parents = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parents.set(c, n.id);
+  const selfUs = new Map<number, number>();
+  let t = profile.startTime;
+  for (let i = 0; i < profile.samples.length; i++) {
+    t += profile.timeDeltas[i] ?? 0;
+    if (window && (t < window.fromUs || t > window.toUs)) continue;
+    selfUs.set(profile.samples[i], (selfUs.get(profile.samples[i]) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  }
+  const total = [...selfUs.values()].reduce((a, b) => a + b, 0);
+  const idle = [...selfUs].filter(([id]) => byId.get(id)?.callFrame.functionName === '(idle)').reduce((a, [, v]) => a + v, 0);
+  const busy = total - idle;
+
+  const fns = new Map<string, number>();
+  const callers = new Map<string, Map<string, number>>();
+  const owners = new Map<string, number>();
+  for (const [id, us] of selfUs) {
+    const node = byId.get(id)!;
+    const { functionName, url } = node.callFrame;
+    if (functionName === '(idle)') continue;
+    const key = frameName(node);
+    fns.set(key, (fns.get(key) ?? 0) + us);
+    const caller = !url || url.startsWith('node:') ? userCaller(id, parents, byId) : undefined;
+    if (caller) {
+      const m = callers.get(key) ?? new Map<string, number>();
+      m.set(caller, (m.get(caller) ?? 0) + us);
+      callers.set(key, m);
+    }
+    owners.set(owner(url), (owners.get(owner(url)) ?? 0) + us);
+  }
+  const pct = (us: number) => `${((100 * us) / busy).toFixed(1).padStart(5)}%`;
+  const lines = [`busy ${(busy / 1e6).toFixed(2)} s of ${(total / 1e6).toFixed(2)} s sampled (idle excluded from the percentages)`, '', 'self time by function:'];
+  for (const [k, v] of [...fns].sort((a, b) => b[1] - a[1]).slice(0, top)) {
+    const via = callers.get(k);
+    const main = via && [...via].sort((a, b) => b[1] - a[1])[0];
+    lines.push(`  ${pct(v)}  ${k}${main ? `  ← ${main[0]}` : ''}`);
+  }
+  lines.push('', 'self time by package:');
+  for (const [k, v] of [...owners].sort((a, b) => b[1] - a[1]).slice(0, 15)) lines.push(`  ${pct(v)}  ${k}`);
+  return lines.join('\n');
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string', default: '25' } } });
+  for (const file of positionals) console.log(`${file}\n${summarizeProfile(file, Number(values.top))}\n`);
+}

@@ -1,0 +1,147 @@
+/**
+ * @module bench/report
+ * Turns the per-round measurements into the Markdown report: one row per scenario and
+ * connection count (medians over the interleaved rounds), a stream time-to-first-byte table,
+ * memory and cold start, and the issue's targets with met / not met.
+ */
+import type { LoadResult } from './load.js';
+
+export interface RoundResult {
+  direct: LoadResult;
+  gateway: LoadResult;
+  /** Gateway CPU (user + system, all threads) per completed request, µs. */
+  cpuPerRequest: number;
+}
+
+export interface CellResult {
+  scenario: string;
+  connections: number;
+  rounds: RoundResult[];
+}
+
+export interface TtfbResult {
+  scenario: string;
+  direct: number[];
+  gateway: number[];
+}
+
+export interface Report {
+  started: Date;
+  settings: string;
+  plugins: string[];
+  redis: string;
+  cells: CellResult[];
+  ttfb: TtfbResult[];
+  rssIdleMb: number;
+  rssAfterMb: number;
+  coldStartMs: number[];
+  abortReachedUpstream: boolean | undefined;
+}
+
+export function median(values: number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const s = [...values].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+const ms = (v: number) => (Number.isFinite(v) ? v.toFixed(2) : '–');
+const signed = (v: number) => (Number.isFinite(v) ? `${v >= 0 ? '+' : ''}${v.toFixed(2)}` : '–');
+const int = (v: number) => (Number.isFinite(v) ? Math.round(v).toLocaleString('en-US') : '–');
+
+function table(header: string[], rows: string[][]): string {
+  return [`| ${header.join(' | ')} |`, `|${header.map((h, i) => (i < 2 ? '---' : '---:')).join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+interface Summary {
+  scenario: string;
+  connections: number;
+  directRps: number;
+  gatewayRps: number;
+  directP50: number;
+  gatewayP50: number;
+  addedP50: number;
+  directP99: number;
+  gatewayP99: number;
+  addedP99: number;
+  cpu: number;
+  failed: number;
+}
+
+export function summarize(cell: CellResult): Summary {
+  const r = cell.rounds;
+  return {
+    scenario: cell.scenario,
+    connections: cell.connections,
+    directRps: median(r.map((x) => x.direct.rps)),
+    gatewayRps: median(r.map((x) => x.gateway.rps)),
+    directP50: median(r.map((x) => x.direct.p50)),
+    gatewayP50: median(r.map((x) => x.gateway.p50)),
+    // Added latency is taken within each round (same conditions), then the median of rounds.
+    addedP50: median(r.map((x) => x.gateway.p50 - x.direct.p50)),
+    directP99: median(r.map((x) => x.direct.p99)),
+    gatewayP99: median(r.map((x) => x.gateway.p99)),
+    addedP99: median(r.map((x) => x.gateway.p99 - x.direct.p99)),
+    cpu: median(r.map((x) => x.cpuPerRequest)),
+    failed: r.reduce((n, x) => n + x.direct.failed + x.gateway.failed, 0),
+  };
+}
+
+export function renderReport(report: Report): string {
+  const summaries = report.cells.map(summarize);
+  const loadTable = table(
+    ['scenario', 'conns', 'direct req/s', 'ScaiGrid req/s', 'direct p50 ms', 'ScaiGrid p50 ms', 'added p50 ms', 'direct p99 ms', 'ScaiGrid p99 ms', 'added p99 ms', 'ScaiGrid CPU µs/req', 'failed'],
+    summaries.map((s) => [s.scenario, String(s.connections), int(s.directRps), int(s.gatewayRps), ms(s.directP50), ms(s.gatewayP50), signed(s.addedP50), ms(s.directP99), ms(s.gatewayP99), signed(s.addedP99), int(s.cpu), String(s.failed)]),
+  );
+  const ttfbRows = report.ttfb.map((t) => {
+    const d = median(t.direct);
+    const g = median(t.gateway);
+    return [t.scenario, String(t.direct.length), ms(d), ms(g), signed(g - d)];
+  });
+  const ttfbTable = table(['stream', 'probes', 'direct TTFB ms', 'ScaiGrid TTFB ms', 'added ms'], ttfbRows);
+  const cold = median(report.coldStartMs);
+
+  const find = (scenario: string, c: number) => summaries.find((s) => s.scenario === scenario && s.connections === c);
+  const cpuNon = Math.min(...summaries.filter((s) => s.scenario === 'non-stream' && s.connections > 1).map((s) => s.cpu));
+  const cpuStream = Math.min(...summaries.filter((s) => s.scenario === 'stream' && s.connections > 1).map((s) => s.cpu));
+  const addedP50 = find('non-stream', 1)?.addedP50 ?? Number.NaN;
+  const addedP99 = find('non-stream', 16)?.addedP99 ?? Number.NaN;
+  const ttfbAdded = Math.max(...report.ttfb.map((t) => median(t.gateway) - median(t.direct)));
+  const verdict = (ok: boolean | undefined) => (ok === undefined ? 'not measured' : ok ? 'met' : '**not met**');
+  const targets = table(
+    ['target', 'goal', 'measured', ''],
+    [
+      ['CPU per non-streaming request (16/64 conns, best)', '≤ 300 µs', `${int(cpuNon)} µs`, verdict(Number.isFinite(cpuNon) ? cpuNon <= 300 : undefined)],
+      ['CPU per streaming request (16/64 conns, best)', '≤ 600 µs', `${int(cpuStream)} µs`, verdict(Number.isFinite(cpuStream) ? cpuStream <= 600 : undefined)],
+      ['added p50, non-streaming, 1 conn', '≤ 0.3 ms', `${signed(addedP50)} ms`, verdict(Number.isFinite(addedP50) ? addedP50 <= 0.3 : undefined)],
+      ['added p99, non-streaming, 16 conns', '≤ 2 ms', `${signed(addedP99)} ms`, verdict(Number.isFinite(addedP99) ? addedP99 <= 2 : undefined)],
+      ['stream TTFB above direct (worst stream)', '≤ 1 ms', `${signed(ttfbAdded)} ms`, verdict(Number.isFinite(ttfbAdded) ? ttfbAdded <= 1 : undefined)],
+      ['RSS after the run', '≤ 120 MB', `${report.rssAfterMb.toFixed(0)} MB`, verdict(report.rssAfterMb <= 120)],
+      ['cold start to /ready (embedded stores, median)', '≤ 1.5 s', `${Number.isFinite(cold) ? (cold / 1000).toFixed(2) : '–'} s`, verdict(Number.isFinite(cold) ? cold <= 1500 : undefined)],
+      ['client disconnect aborts the upstream stream', 'yes', report.abortReachedUpstream === undefined ? '–' : report.abortReachedUpstream ? 'yes' : 'no', verdict(report.abortReachedUpstream)],
+    ],
+  );
+  return [
+    `# ScaiGrid bench — ${report.started.toISOString()}`,
+    '',
+    `${report.settings}. Plugins: ${report.plugins.join(', ')}. Redis: ${report.redis}. Gateway pinned to CPU 0, load generator and mock upstream to CPU 1.`,
+    '',
+    '## Load (medians over interleaved rounds)',
+    '',
+    loadTable,
+    '',
+    '## Stream time to first byte (1 connection, sequential)',
+    '',
+    ttfbTable,
+    '',
+    '## Memory and start',
+    '',
+    `- RSS idle (after boot and one request): ${report.rssIdleMb.toFixed(0)} MB; after the run: ${report.rssAfterMb.toFixed(0)} MB`,
+    `- cold start to /ready (embedded stores): ${report.coldStartMs.map((v) => `${v.toFixed(0)} ms`).join(', ') || '–'} (median ${Number.isFinite(cold) ? cold.toFixed(0) : '–'} ms)`,
+    '',
+    '## Targets',
+    '',
+    targets,
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,270 @@
+/**
+ * @module bench/run
+ * `pnpm bench`: the gateway's own cost. Starts the mock upstream and ScaiGrid (full plugin
+ * set, real process, pinned to CPU 0; this process and the mock on CPU 1), checks that a
+ * request really reaches the mock and that a client leaving aborts the upstream stream, then
+ * measures in interleaved rounds — direct to the mock, then through ScaiGrid, for each
+ * scenario and connection count — and prints a Markdown report (also saved under
+ * bench/results/). See bench/README.md for what each figure means.
+ *
+ * @example
+ * pnpm bench                      # full run, about 6 minutes
+ * pnpm bench --quick              # one short round, about 1 minute
+ * SCAIGRID_REDIS_URL=redis://127.0.0.1:6379/0 pnpm bench --profile
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { coldStart } from './cold-start.js';
+import { BENCH_KEY_ENV, benchConfig, cpuMicros, hasTaskset, loadedPlugins, MODELS, newApiKey, root, rssMb, startGateway, UPSTREAM_MODELS } from './gateway.js';
+import { abandonStream, closeProbes, runLoad, streamTiming, type Target } from './load.js';
+import type { MockStats } from './mock-upstream.js';
+import { renderReport, type CellResult, type Report, type TtfbResult } from './report.js';
+import { summarizeProfile } from './profile-summary.js';
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    rounds: { type: 'string' },
+    seconds: { type: 'string' },
+    connections: { type: 'string' },
+    scenarios: { type: 'string' },
+    probes: { type: 'string' },
+    'cold-starts': { type: 'string' },
+    profile: { type: 'boolean', default: false },
+  },
+});
+
+const quick = args.quick;
+const rounds = Number(args.rounds ?? (quick ? 1 : 3));
+const seconds = Number(args.seconds ?? (quick ? 2 : 5));
+const connections = (args.connections ?? '1,16,64').split(',').map(Number);
+const probes = Number(args.probes ?? (quick ? 10 : 30));
+const coldStarts = Number(args['cold-starts'] ?? (quick ? 2 : 5));
+
+interface Scenario {
+  name: string;
+  stream: boolean;
+  slow: boolean;
+}
+const ALL_SCENARIOS: Scenario[] = [
+  { name: 'non-stream', stream: false, slow: false },
+  { name: 'stream', stream: true, slow: false },
+  { name: 'stream 5ms/chunk', stream: true, slow: true },
+];
+const scenarios = args.scenarios ? ALL_SCENARIOS.filter((s) => args.scenarios!.split(',').includes(s.name)) : ALL_SCENARIOS;
+
+function body(model: string, stream: boolean): string {
+  return JSON.stringify({
+    model,
+    messages: [
+      { role: 'system', content: 'You are a helpful assistant.' },
+      { role: 'user', content: 'Write one sentence about a fox.' },
+    ],
+    max_tokens: 64,
+    ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
+  });
+}
+
+// ---- progress line -------------------------------------------------------------------------
+const warmupSeconds = quick ? 1 : 2;
+const slowProbeMs = 110;
+const plannedSeconds =
+  scenarios.length * warmupSeconds +
+  rounds * scenarios.length * connections.length * 2 * (seconds + 0.3) +
+  rounds * scenarios.filter((s) => s.stream).reduce((t, s) => t + (2 * probes * (s.slow ? slowProbeMs : 5)) / 1000, 0) +
+  coldStarts * 2.5;
+let spent = 0;
+let phase = 'starting';
+let phaseStarted = performance.now();
+const tty = process.stderr.isTTY;
+let lastPlanned = 0;
+function startPhase(name: string, planned: number): void {
+  spent += lastPlanned;
+  lastPlanned = planned;
+  phase = name;
+  phaseStarted = performance.now();
+  drawProgress();
+}
+function drawProgress(): void {
+  const inPhase = Math.min(lastPlanned, (performance.now() - phaseStarted) / 1000);
+  const left = Math.max(0, plannedSeconds - spent - inPhase);
+  const line = `[bench] ${phase} · ~${Math.ceil(left)} s left`;
+  if (tty) process.stderr.write(`\r\x1b[K${line}`);
+  else if (inPhase === 0) process.stderr.write(`${line}\n`);
+}
+const progressTimer = tty ? setInterval(drawProgress, 500) : undefined;
+
+// ---- processes --------------------------------------------------------------------------
+const pin = hasTaskset();
+if (pin) spawnSync('taskset', ['-a', '-cp', '1', String(process.pid)], { stdio: 'ignore' });
+else process.stderr.write('[bench] taskset not found: processes are not pinned, figures are per machine, not per core\n');
+
+async function startMock(): Promise<{ port: number; stop(): void }> {
+  const argv = ['--import', 'tsx', join(root, 'bench/mock-upstream.ts')];
+  const child = pin ? spawn('taskset', ['-c', '1', process.execPath, ...argv], { stdio: ['ignore', 'pipe', 'inherit'] }) : spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const m = /listening (\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`mock upstream exited with ${code}`)));
+  });
+  // A failed run must not leave the mock behind.
+  process.once('exit', () => child.kill('SIGKILL'));
+  return { port, stop: () => child.kill('SIGKILL') };
+}
+
+async function mockStats(port: number): Promise<MockStats> {
+  return (await (await fetch(`http://127.0.0.1:${port}/stats`)).json()) as MockStats;
+}
+
+async function cleanRedis(namespace: string): Promise<void> {
+  const url = process.env.SCAIGRID_REDIS_URL;
+  if (!url || url.startsWith('memory:')) return;
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${namespace}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await redis.unlink(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+// ---- the run ------------------------------------------------------------------------------
+const started = new Date();
+const apiKey = newApiKey();
+const plugins = loadedPlugins();
+const mock = await startMock();
+const profileDir = join(root, 'bench/results/profiles', started.toISOString().replace(/[:.]/g, '-'));
+if (args.profile) mkdirSync(profileDir, { recursive: true });
+const gateway = await startGateway({
+  upstreamPort: mock.port,
+  apiKey,
+  cpu: pin ? 0 : undefined,
+  nodeFlags: args.profile ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [],
+});
+
+const direct = (): Target => ({ url: `http://127.0.0.1:${mock.port}/v1/chat/completions`, headers: {} });
+const viaGateway = (): Target => ({ url: `${gateway.url}/oai/v1/chat/completions`, headers: { authorization: `Bearer ${apiKey}` } });
+
+let report: Report | undefined;
+// The load phase on CLOCK_MONOTONIC, the clock V8 profiles use, so the profile summary leaves boot out.
+const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
+const loadWindow = { fromUs: 0, toUs: Number.MAX_SAFE_INTEGER };
+try {
+  // Prove the path: one request through ScaiGrid reaches the mock and comes back whole.
+  startPhase('checking the request path', 0);
+  const before = await mockStats(mock.port);
+  const res = await fetch(viaGateway().url, { method: 'POST', headers: { 'content-type': 'application/json', ...viaGateway().headers }, body: body(MODELS.fast, false) });
+  const answer = (await res.json()) as { choices?: { message?: { content?: string } }[]; usage?: { total_tokens?: number } };
+  const after = await mockStats(mock.port);
+  if (res.status !== 200 || after.requests !== before.requests + 1 || !answer.choices?.[0]?.message?.content?.startsWith('The quick brown fox')) {
+    throw new Error(`the check request did not reach the mock as expected: status ${res.status}, mock requests ${before.requests} → ${after.requests}, body ${JSON.stringify(answer)}\n${gateway.output()}`);
+  }
+  const streamCheck = await streamTiming(viaGateway(), body(MODELS.fast, true));
+  const contentChunks = streamCheck.text.split('\n\n').filter((e) => e.includes('"content"')).length;
+  if (streamCheck.status !== 200 || !streamCheck.text.includes('data: [DONE]') || contentChunks < 20) {
+    throw new Error(`the check stream was not forwarded whole: status ${streamCheck.status}, ${contentChunks} content events\n${streamCheck.text.slice(0, 2000)}`);
+  }
+  // A client that leaves mid-stream must abort the upstream request.
+  const abortedBefore = (await mockStats(mock.port)).streamsAborted;
+  await abandonStream(viaGateway(), body(MODELS.slow, true));
+  let abortReachedUpstream = false;
+  for (let i = 0; i < 50 && !abortReachedUpstream; i++) {
+    await new Promise((r) => setTimeout(r, 20));
+    abortReachedUpstream = (await mockStats(mock.port)).streamsAborted > abortedBefore;
+  }
+  const rssIdleMb = rssMb(gateway.pid);
+
+  loadWindow.fromUs = monotonicUs();
+  for (const s of scenarios) {
+    startPhase(`warm-up ${s.name}`, warmupSeconds);
+    await runLoad(viaGateway(), body(s.slow ? MODELS.slow : MODELS.fast, s.stream), 16, warmupSeconds);
+  }
+
+  const cells: CellResult[] = scenarios.flatMap((s) => connections.map((c) => ({ scenario: s.name, connections: c, rounds: [] })));
+  const ttfb: TtfbResult[] = scenarios.filter((s) => s.stream).map((s) => ({ scenario: s.name, direct: [], gateway: [] }));
+  for (let round = 1; round <= rounds; round++) {
+    for (const s of scenarios) {
+      for (const c of connections) {
+        const label = `round ${round}/${rounds} · ${s.name} · ${c} conn`;
+        const cell = cells.find((x) => x.scenario === s.name && x.connections === c)!;
+        startPhase(`${label} · direct`, seconds + 0.3);
+        const d = await runLoad(direct(), body(s.slow ? UPSTREAM_MODELS.slow : UPSTREAM_MODELS.fast, s.stream), c, seconds);
+        startPhase(`${label} · ScaiGrid`, seconds + 0.3);
+        const cpuBefore = cpuMicros(gateway.pid);
+        const g = await runLoad(viaGateway(), body(s.slow ? MODELS.slow : MODELS.fast, s.stream), c, seconds);
+        const cpu = cpuMicros(gateway.pid) - cpuBefore;
+        cell.rounds.push({ direct: d, gateway: g, cpuPerRequest: g.requests > 0 ? cpu / g.requests : Number.NaN });
+      }
+      if (s.stream) {
+        const t = ttfb.find((x) => x.scenario === s.name)!;
+        startPhase(`round ${round}/${rounds} · ${s.name} · time to first byte`, (2 * probes * (s.slow ? slowProbeMs : 5)) / 1000);
+        for (let i = 0; i < probes; i++) {
+          t.direct.push((await streamTiming(direct(), body(s.slow ? UPSTREAM_MODELS.slow : UPSTREAM_MODELS.fast, true))).ttfb);
+          t.gateway.push((await streamTiming(viaGateway(), body(s.slow ? MODELS.slow : MODELS.fast, true))).ttfb);
+        }
+      }
+    }
+  }
+  loadWindow.toUs = monotonicUs();
+  const rssAfterMb = rssMb(gateway.pid);
+  closeProbes();
+  await gateway.stop();
+  mock.stop();
+  await cleanRedis(`sgbench${process.pid}`);
+
+  const coldStartMs: number[] = [];
+  if (coldStarts > 0) {
+    const dir = mkdtempSync(join(tmpdir(), 'sg-bench-cold-'));
+    const config = join(dir, 'scaigrid.yaml');
+    writeFileSync(config, benchConfig(1));
+    for (let i = 0; i < coldStarts; i++) {
+      startPhase(`cold start ${i + 1}/${coldStarts}`, 2.5);
+      coldStartMs.push(await coldStart(config, { SCAIGRID_REDIS_URL: 'memory://', [BENCH_KEY_ENV]: apiKey }));
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  report = {
+    started,
+    settings: `${rounds} round(s) of ${seconds} s per scenario, connections ${connections.join('/')}, ${probes} TTFB probes per stream scenario and round, Node ${process.version}`,
+    plugins,
+    redis: process.env.SCAIGRID_REDIS_URL && !process.env.SCAIGRID_REDIS_URL.startsWith('memory:') ? 'real (SCAIGRID_REDIS_URL)' : 'memory:// (set SCAIGRID_REDIS_URL for real Redis)',
+    cells,
+    ttfb,
+    rssIdleMb,
+    rssAfterMb,
+    coldStartMs,
+    abortReachedUpstream,
+  };
+} finally {
+  if (progressTimer) clearInterval(progressTimer);
+  if (tty) process.stderr.write('\r\x1b[K');
+  closeProbes();
+  await gateway.stop();
+  mock.stop();
+}
+
+const markdown = renderReport(report!);
+process.stdout.write(`\n${markdown}\n`);
+mkdirSync(join(root, 'bench/results'), { recursive: true });
+const file = join(root, 'bench/results', `${started.toISOString().replace(/[:.]/g, '-')}.md`);
+writeFileSync(file, markdown);
+process.stdout.write(`Saved to ${file}\n`);
+if (args.profile) {
+  const profiles = readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile'));
+  for (const p of profiles) process.stdout.write(`\nCPU profile ${join(profileDir, p)}:\n${summarizeProfile(join(profileDir, p), 30, loadWindow)}\n`);
+}
+process.exit(0);
