@@ -86,16 +86,17 @@ function startPhase(name: string, planned: number): void {
   lastPlanned = planned;
   phase = name;
   phaseStarted = performance.now();
-  drawProgress();
+  drawProgress(true);
 }
-function drawProgress(): void {
+/** On a terminal the line is redrawn in place; in a log, one line per phase. */
+function drawProgress(phaseStart = false): void {
   const inPhase = Math.min(lastPlanned, (performance.now() - phaseStarted) / 1000);
   const left = Math.max(0, plannedSeconds - spent - inPhase);
   const line = `[bench] ${phase} · ~${Math.ceil(left)} s left`;
   if (tty) process.stderr.write(`\r\x1b[K${line}`);
-  else if (inPhase === 0) process.stderr.write(`${line}\n`);
+  else if (phaseStart) process.stderr.write(`${line}\n`);
 }
-const progressTimer = tty ? setInterval(drawProgress, 500) : undefined;
+const progressTimer = tty ? setInterval(() => drawProgress(), 500) : undefined;
 
 // ---- processes --------------------------------------------------------------------------
 const pin = hasTaskset();

@@ -6,12 +6,12 @@
  * CORS, body limit, modules'), `authenticate`, `authorize`, and the handler.
  */
 import { Hono, type MiddlewareHandler } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import type { Logger } from 'pino';
 import type { KernelConfig } from '../config.js';
 import type { MiddlewarePhase } from '../context.js';
 import { GatewayError } from '../errors.js';
+import { bodyLimitMiddleware } from './body-limit.js';
 import type { HttpContributions } from './contributions.js';
 import type { DrainState } from './drain.js';
 import { createErrorHandler } from './error-response.js';
@@ -47,15 +47,7 @@ export function buildHttpApp(options: HttpHostOptions): Hono {
       }),
     );
   }
-  use(
-    '*',
-    bodyLimit({
-      maxSize: server.bodyLimit,
-      onError: () => {
-        throw new GatewayError('PAYLOAD_TOO_LARGE', `Request body is larger than ${server.bodyLimit} bytes.`);
-      },
-    }),
-  );
+  use('*', bodyLimitMiddleware(server.bodyLimit));
   for (const phase of ['request', 'authenticate', 'authorize'] as const) {
     for (const m of byPhase(phase)) use(m.path, m.handler);
   }

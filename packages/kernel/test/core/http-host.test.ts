@@ -104,6 +104,23 @@ describe('http host', () => {
     expect((await big.json()).error.code).toBe('PAYLOAD_TOO_LARGE');
   });
 
+  it('counts chunked bodies (no Content-Length) against the limit too', async () => {
+    t = await startTestKernel({ modules: [phases], kernel: { server: { bodyLimit: 1024 } } });
+    const chunked = (size: number) =>
+      new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (let sent = 0; sent < size; sent += 500) controller.enqueue(new TextEncoder().encode('x'.repeat(Math.min(500, size - sent))));
+          controller.close();
+        },
+      });
+    const init = (size: number) => ({ method: 'POST', body: chunked(size), duplex: 'half' }) as unknown as RequestInit;
+    const ok = await t.fetch('/v1/modules/phases/echo', init(1000));
+    expect(await ok.json()).toEqual({ size: 1000 });
+    const big = await t.fetch('/v1/modules/phases/echo', init(5000));
+    expect(big.status).toBe(413);
+    expect((await big.json()).error.code).toBe('PAYLOAD_TOO_LARGE');
+  });
+
   it('answers CORS preflight for configured origins only', async () => {
     t = await startTestKernel({ modules: [phases], kernel: { server: { cors: { origins: ['https://app.example'] } } } });
     const pre = await t.fetch('/v1/modules/phases/ping', {
