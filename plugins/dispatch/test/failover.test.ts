@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ModelRoute } from '@scaigrid/plugin-routing';
 import dispatchModule, { dispatchServiceRef, UpstreamError, type ChatChunk, type ChatRequest, type DispatchService } from '../src/index.js';
-import { startWithAuth, type AuthKernel } from './auth-kernel.js';
+import { startWithAuth, type AuthKernel } from '@scaigrid/plugin-auth/testing';
 import { answer, chunks, hang, one, scriptedModule, two } from './scripted-dispatchers.js';
 
 const SECRET = 'sk-test-very-secret-value-123';

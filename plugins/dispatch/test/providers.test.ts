@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import routingModule from '@scaigrid/plugin-routing';
 import dispatchModule from '../src/index.js';
-import { AS, startWithAuth, type AuthKernel } from './auth-kernel.js';
+import { AS, startWithAuth, type AuthKernel } from '@scaigrid/plugin-auth/testing';
 import { scriptedModule } from './scripted-dispatchers.js';
 
 const SECRET = 'sk-provider-secret-never-shown-42';

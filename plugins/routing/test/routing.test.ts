@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { isGatewayError } from '@scaigrid/kernel';
 import routingModule, { routingServiceRef, type RoutingService } from '../src/index.js';
-import { AS, startWithAuth, type AuthKernel } from './auth-kernel.js';
+import { AS, startWithAuth, type AuthKernel } from '@scaigrid/plugin-auth/testing';
 import { countQueries, countRows, sharedDatabase, waitFor } from './helpers.js';
 
 const seedModels = [

@@ -1,18 +1,25 @@
 /**
- * @module auth-kernel
- * A test kernel with the real auth module in front: a bootstrap admin key, tenants `t1` and
- * `t2`, a tenant-admin key for each and a member key of `t1`, all seeded through auth's
- * config from per-process env vars (so a second kernel on the same database reuses them).
+ * @module testing
+ * For other modules' tests (`@scaigrid/plugin-auth/testing`): a test kernel with the real
+ * auth module in front — a bootstrap admin key, tenants `t1` and `t2`, a tenant-admin key for
+ * each and a member key of `t1`, all seeded through auth's config from per-process env vars
+ * (so a second kernel on the same database reuses them).
+ *
+ * @example
+ * const t = await startWithAuth({ modules: [routingModule] });
+ * await t.fetch('/v1/admin/models', { headers: AS.t1Admin });
  */
 import { randomBytes } from 'node:crypto';
 import type { Module } from '@scaigrid/kernel';
 import { startTestKernel, type TestKernel } from '@scaigrid/testing';
-import authModule, { authServiceRef, type Caller } from '@scaigrid/plugin-auth';
+import authModule from './index.js';
+import { authServiceRef } from './auth-service.js';
+import type { Caller } from './caller.js';
 
 const key = () => `sgk_${randomBytes(32).toString('base64url')}`;
 const suffix = randomBytes(4).toString('hex').toUpperCase();
 const KEYS = { admin: key(), t1Admin: key(), t2Admin: key(), t1Member: key() };
-const ENV = Object.fromEntries(Object.keys(KEYS).map((name) => [name, `SG_ROUTING_TEST_${name.toUpperCase()}_${suffix}`])) as Record<keyof typeof KEYS, string>;
+const ENV = Object.fromEntries(Object.keys(KEYS).map((name) => [name, `SG_AUTH_TESTING_${name.toUpperCase()}_${suffix}`])) as Record<keyof typeof KEYS, string>;
 for (const name of Object.keys(KEYS) as (keyof typeof KEYS)[]) process.env[ENV[name]] = KEYS[name];
 
 export const authConfig = {
