@@ -109,11 +109,13 @@ export interface RunningGateway {
   output(): string;
 }
 
-/** The command that runs the server, as `pnpm start` does (built bundle when present, else tsx). */
+/**
+ * The node arguments that run the server as `pnpm start` does (the bundle, rebuilt first when
+ * a source changed); `SCAIGRID_BENCH_TSX=1` runs the TypeScript sources through tsx instead.
+ */
 export function serverCommand(): string[] {
-  const built = join(root, 'packages/server/dist/main.mjs');
-  if (existsSync(built) && process.env.SCAIGRID_BENCH_TSX !== '1') return [built];
-  return ['--import', 'tsx', join(root, 'packages/server/src/main.ts')];
+  if (process.env.SCAIGRID_BENCH_TSX === '1') return ['--import', 'tsx', join(root, 'packages/server/src/main.ts')];
+  return [join(root, 'packages/server/scripts/start.mjs')];
 }
 
 export function hasTaskset(): boolean {

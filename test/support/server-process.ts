@@ -46,9 +46,11 @@ export function runScaigrid(args: string[], env: Record<string, string>, cwd: st
   });
 }
 
-export async function startServer(options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {}): Promise<ServerProcess> {
+/** `bundled`: run what `pnpm start` runs (packages/server/scripts/start.mjs: the esbuild bundle) instead of main.ts via tsx. */
+export async function startServer(options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number; bundled?: boolean } = {}): Promise<ServerProcess> {
   const cwd = options.cwd ?? mkdtempSync(join(tmpdir(), 'sg-cwd-'));
-  const child = spawn(process.execPath, ['--import', TSX_IMPORT, MAIN], {
+  const entry = options.bundled ? [join(REPO_ROOT, 'packages/server/scripts/start.mjs')] : ['--import', TSX_IMPORT, MAIN];
+  const child = spawn(process.execPath, entry, {
     cwd,
     env: { ...process.env, SCAIGRID_PORT: '0', SCAIGRID_LOG_LEVEL: 'info', ...options.env },
   });

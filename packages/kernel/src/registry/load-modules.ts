@@ -39,7 +39,8 @@ export async function loadModules(options: LoadModulesOptions): Promise<{ loaded
     if (seenFiles.has(file)) continue;
     seenFiles.add(file);
     try {
-      const imported = await import(pathToFileURL(file).href);
+      // A bundled build (packages/server/scripts/build.mjs) carries the plugins already loaded.
+      const imported = bundledModules()?.get(file) ?? (await import(pathToFileURL(file).href));
       const candidate = imported.default ?? imported.module;
       if (!isModule(candidate)) {
         problems.push({ code: 'MODULE_NOT_A_MODULE', message: `'${source}' does not default-export defineModule({...}) (or was built for another kernel API version).` });
@@ -51,6 +52,10 @@ export async function loadModules(options: LoadModulesOptions): Promise<{ loaded
     }
   }
   return { loaded, problems };
+}
+
+function bundledModules(): Map<string, Record<string, unknown>> | undefined {
+  return (globalThis as Record<symbol, Map<string, Record<string, unknown>> | undefined>)[Symbol.for('scaigrid.bundledModules')];
 }
 
 function resolveSpec(spec: string, baseDir: string): string {
