@@ -22,19 +22,33 @@ export interface OpenAIStreamOptions {
  */
 export async function* openAIStreamChunks(events: AsyncIterable<SseEvent>, options: OpenAIStreamOptions = {}): AsyncGenerator<ChatChunk> {
   const label = options.label ?? 'upstream';
-  for await (const event of events) {
-    if (event.data === '[DONE]') return;
-    let raw: OpenAIChatCompletionChunk;
-    try {
-      raw = JSON.parse(event.data) as OpenAIChatCompletionChunk;
-    } catch {
-      throw new UpstreamError('protocol', `${label} sent a stream event that is not JSON`);
+  let done = false;
+  try {
+    for await (const event of events) {
+      // Read on to the end of the body instead of returning at [DONE]: an upstream response
+      // dropped before its end closes the pooled keep-alive socket, so every stream would
+      // open a new connection. [DONE] is the last event, so the end follows at once.
+      if (done) continue;
+      if (event.data === '[DONE]') {
+        done = true;
+        continue;
+      }
+      let raw: OpenAIChatCompletionChunk;
+      try {
+        raw = JSON.parse(event.data) as OpenAIChatCompletionChunk;
+      } catch {
+        throw new UpstreamError('protocol', `${label} sent a stream event that is not JSON`);
+      }
+      if (event.event === 'error' || (raw && typeof raw === 'object' && raw.error)) throw streamError(raw, label);
+      const mapped = fromOpenAIChunk(raw);
+      yield* options.mapChunk ? options.mapChunk(mapped, raw) : mapped;
     }
-    if (event.event === 'error' || (raw && typeof raw === 'object' && raw.error)) throw streamError(raw, label);
-    const mapped = fromOpenAIChunk(raw);
-    yield* options.mapChunk ? options.mapChunk(mapped, raw) : mapped;
+  } catch (err) {
+    // The answer was complete at [DONE]; a connection that fails after it changes nothing.
+    if (done) return;
+    throw err;
   }
-  throw new UpstreamError('protocol', `${label} stream ended before [DONE]`);
+  if (!done) throw new UpstreamError('protocol', `${label} stream ended before [DONE]`);
 }
 
 /** The normalized chunks carried by one upstream chunk (first choice only: we never ask for n > 1). */

@@ -93,6 +93,28 @@ describe('stream mapping', () => {
     expect(await collect(openAIStreamChunks(events(chunk, '[DONE]', chunk)))).toEqual([{ type: 'text', text: 'hi' }]);
   });
 
+  it('reads the events to their end after [DONE] (an upstream body dropped early costs an abort and can lose the socket)', async () => {
+    const chunk = JSON.stringify({ choices: [{ index: 0, delta: { content: 'hi' }, finish_reason: null }] });
+    let endedNaturally = false;
+    async function* upstream(): AsyncGenerator<SseEvent> {
+      yield { data: chunk } as SseEvent;
+      yield { data: '[DONE]' } as SseEvent;
+      endedNaturally = true;
+    }
+    expect(await collect(openAIStreamChunks(upstream()))).toEqual([{ type: 'text', text: 'hi' }]);
+    expect(endedNaturally).toBe(true);
+  });
+
+  it('ignores a connection failing after [DONE]: the answer was complete', async () => {
+    const chunk = JSON.stringify({ choices: [{ index: 0, delta: { content: 'hi' }, finish_reason: null }] });
+    async function* upstream(): AsyncGenerator<SseEvent> {
+      yield { data: chunk } as SseEvent;
+      yield { data: '[DONE]' } as SseEvent;
+      throw new UpstreamError('connect', 'socket hang up');
+    }
+    expect(await collect(openAIStreamChunks(upstream()))).toEqual([{ type: 'text', text: 'hi' }]);
+  });
+
   it('throws when the events end before [DONE]', async () => {
     const chunk = JSON.stringify({ choices: [{ index: 0, delta: { content: 'hi' }, finish_reason: 'stop' }] });
     await expect(collect(openAIStreamChunks(events(chunk), { label: 'p' }))).rejects.toMatchObject({ kind: 'protocol', message: 'p stream ended before [DONE]' });

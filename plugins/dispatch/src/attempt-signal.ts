@@ -45,6 +45,10 @@ export class AttemptSignal {
     clearTimeout(this.timer);
   }
 
+  /** Rejecters of the races in flight; one abort listener serves them all (streams race every chunk). */
+  private readonly racing = new Set<(reason: unknown) => void>();
+  private listening = false;
+
   /**
    * Settles with `promise`, or rejects with the abort reason as soon as the attempt is aborted,
    * so a dispatcher that ignores its signal cannot hold a request past the timeout.
@@ -55,16 +59,23 @@ export class AttemptSignal {
       promise.catch(() => undefined);
       return Promise.reject(signal.reason);
     }
+    if (!this.listening) {
+      // Added once per attempt rather than once per race: EventTarget listeners are costly.
+      this.listening = true;
+      signal.addEventListener('abort', () => {
+        for (const reject of this.racing) reject(signal.reason);
+        this.racing.clear();
+      }, { once: true });
+    }
     return new Promise<T>((resolve, reject) => {
-      const onAbort = () => reject(signal.reason);
-      signal.addEventListener('abort', onAbort, { once: true });
+      this.racing.add(reject);
       promise.then(
         (value) => {
-          signal.removeEventListener('abort', onAbort);
+          this.racing.delete(reject);
           resolve(value);
         },
         (err: unknown) => {
-          signal.removeEventListener('abort', onAbort);
+          this.racing.delete(reject);
           reject(err);
         },
       );
