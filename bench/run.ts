@@ -13,7 +13,7 @@
  * SCAIGRID_REDIS_URL=redis://127.0.0.1:6379/0 pnpm bench --profile
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -250,6 +250,9 @@ try {
     coldStartMs,
     abortReachedUpstream,
   };
+} catch (err) {
+  if (!existsSync(`/proc/${gateway.pid}`)) process.stderr.write(`\nScaiGrid exited during the run; its last output:\n${gateway.output().slice(-4000)}\n`);
+  throw err;
 } finally {
   if (progressTimer) clearInterval(progressTimer);
   if (tty) process.stderr.write('\r\x1b[K');

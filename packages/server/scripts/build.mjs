@@ -15,6 +15,7 @@
  * @example
  * node packages/server/scripts/build.mjs            # writes packages/server/dist/main.mjs
  * node packages/server/scripts/build.mjs --check    # exit 0 when the bundle is fresh, 1 when stale
+ * node packages/server/scripts/build.mjs --outdir /tmp/sg   # elsewhere
  */
 import { existsSync, mkdirSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -52,6 +53,7 @@ function newestMtime(dir) {
 export function bundleIsFresh() {
   if (!existsSync(bundleFile)) return false;
   const built = statSync(bundleFile).mtimeMs;
+  if (statSync(fileURLToPath(import.meta.url)).mtimeMs > built) return false;
   for (const { src } of workspaceSourceDirs()) {
     if (newestMtime(src) > built) return false;
     const pkg = join(src, '../package.json');
@@ -60,10 +62,10 @@ export function bundleIsFresh() {
   return true;
 }
 
-export async function build({ outfile = bundleFile, quiet = false } = {}) {
+export async function build({ outdir = dirname(bundleFile), quiet = false } = {}) {
   const { build: esbuild } = await import('esbuild');
   const plugins = workspaceSourceDirs().filter((d) => d.group === 'plugins' && existsSync(join(d.src, 'index.ts')));
-  const registerFile = join(serverDir, 'dist/.register-plugins.mjs');
+  const registerFile = join(outdir, '.register-plugins.mjs');
   mkdirSync(dirname(registerFile), { recursive: true });
   writeFileSync(
     registerFile,
@@ -77,9 +79,16 @@ export async function build({ outfile = bundleFile, quiet = false } = {}) {
   const started = performance.now();
   const result = await esbuild({
     write: false,
-    entryPoints: [join(serverDir, 'src/main.ts')],
+    entryPoints: { main: join(serverDir, 'src/main.ts') },
     inject: [registerFile],
-    outfile,
+    outdir,
+    outExtension: { '.js': '.mjs' },
+    // Code behind a dynamic import (S3 blobs, the BullMQ worker, gRPC, mysql2) stays in its own
+    // chunk, loaded only by the mode or store that needs it, as it is when run from source.
+    splitting: true,
+    // Beside main.mjs, not in a subfolder: `import.meta.url`-relative paths (the default config)
+    // must resolve from the same depth as from src/.
+    chunkNames: '[name]-[hash]',
     bundle: true,
     format: 'esm',
     platform: 'node',
@@ -103,17 +112,21 @@ export async function build({ outfile = bundleFile, quiet = false } = {}) {
       },
     ],
   });
-  // Written beside and renamed into place, so a process starting concurrently never imports half a file.
-  for (const file of result.outputFiles) {
+  // Written beside and renamed into place, chunks (content-hashed names) before the entry, so a
+  // process starting concurrently never imports half a file or a missing chunk.
+  const entry = join(outdir, 'main.mjs');
+  const ordered = [...result.outputFiles].sort((a, b) => Number(a.path === entry) - Number(b.path === entry));
+  for (const file of ordered) {
+    mkdirSync(dirname(file.path), { recursive: true });
     const tmp = `${file.path}.${process.pid}.tmp`;
     writeFileSync(tmp, file.contents);
     renameSync(tmp, file.path);
   }
-  if (!quiet) process.stderr.write(`built ${outfile} (${plugins.length} plugins) in ${Math.round(performance.now() - started)} ms\n`);
+  if (!quiet) process.stderr.write(`built ${entry} (${plugins.length} plugins) in ${Math.round(performance.now() - started)} ms\n`);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   if (process.argv.includes('--check')) process.exit(bundleIsFresh() ? 0 : 1);
-  const out = process.argv.indexOf('--outfile');
-  await build(out > 0 ? { outfile: resolve(process.argv[out + 1]) } : {});
+  const out = process.argv.indexOf('--outdir');
+  await build(out > 0 ? { outdir: resolve(process.argv[out + 1]) } : {});
 }
