@@ -10,6 +10,7 @@ export * from './service-ref.js';
 export * from './kernel-refs.js';
 export * from './config.js';
 export * from './version.js';
+export { newUlid, pooledRandom } from './ids.js';
 export type * from './stores/types.js';
 export type { Migration, MigrationContext } from './migrations/types.js';
 export type { LoadedModule } from './registry/loaded-module.js';
