@@ -30,3 +30,18 @@ describe('bundled start (pnpm start)', () => {
     expect(body.choices[0]!.message.content).toContain('bundled hello');
   }, 90_000);
 });
+
+describe('bundled start with third-party TypeScript modules', () => {
+  it('loads modules given as .ts sources by path (the examples) next to the bundle', async () => {
+    const { join } = await import('node:path');
+    const { REPO_ROOT } = await import('../support/server-process.js');
+    server = await startServer({
+      bundled: true,
+      timeoutMs: 60_000,
+      env: { SCAIGRID_CONFIG: join(REPO_ROOT, 'examples/scaigrid.examples.yaml'), SCAIGRID_DATABASE_URL: 'sqlite::memory:' },
+    });
+    const res = await fetch(`${server.url}/v1/modules/shout/ada`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ message: 'HELLO, ADA!' });
+  }, 90_000);
+});

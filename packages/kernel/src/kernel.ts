@@ -39,6 +39,8 @@ export interface KernelOptions {
   modules?: readonly (Module | LoadedModule)[];
   /** Where `config.modules` paths and package names resolve from (default: cwd). */
   baseDir?: string;
+  /** How module files are imported (see LoadModulesOptions.importModule). */
+  importModule?: (url: string) => Promise<Record<string, unknown>>;
   mode?: KernelMode;
   log?: Logger;
 }
@@ -80,6 +82,7 @@ export class Kernel {
       specs: config.modules,
       modulePaths: config.modulePaths,
       baseDir: options.baseDir ?? process.cwd(),
+      importModule: options.importModule,
     });
     const inline: LoadedModule[] = [];
     for (const entry of options.modules ?? []) {

@@ -9,6 +9,20 @@ import { printModules } from './print-modules.js';
 
 const MODES = ['http', 'worker', 'grpc', 'migrate'] as const;
 
+let typeScriptLoader: Promise<unknown> | undefined;
+
+/**
+ * Imports a module file; a `.ts` module (a third-party module used from source, as the
+ * examples are) first registers tsx's loader, once, so the bundled server can load it too.
+ */
+async function importWithTypeScript(url: string): Promise<Record<string, unknown>> {
+  if (/\.[cm]?ts$/.test(url)) {
+    typeScriptLoader ??= import('tsx/esm/api').then(({ register }) => register());
+    await typeScriptLoader;
+  }
+  return import(url);
+}
+
 export interface RunOptions {
   argv: readonly string[];
   env: NodeJS.ProcessEnv;
@@ -29,7 +43,7 @@ export async function run(options: RunOptions): Promise<number> {
   const { config, baseDir } = loadConfig(env);
   let kernel: Kernel;
   try {
-    kernel = await Kernel.create({ config, baseDir, mode });
+    kernel = await Kernel.create({ config, baseDir, mode, importModule: importWithTypeScript });
   } catch (err) {
     print(err instanceof BootError ? err.message : `Cannot start: ${(err as Error).message}`);
     return 1;

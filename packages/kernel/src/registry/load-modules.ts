@@ -15,6 +15,11 @@ import type { LoadedModule } from './loaded-module.js';
 export interface LoadModulesOptions {
   specs: readonly string[];
   modulePaths: readonly string[];
+  /**
+   * Imports a module file by URL (default: `import()`). The server passes one that can load
+   * TypeScript sources, so the kernel itself needs no TypeScript loader.
+   */
+  importModule?: (url: string) => Promise<Record<string, unknown>>;
   /** Directory that relative paths and package names are resolved from. */
   baseDir: string;
 }
@@ -40,7 +45,7 @@ export async function loadModules(options: LoadModulesOptions): Promise<{ loaded
     seenFiles.add(file);
     try {
       // A bundled build (packages/server/scripts/build.mjs) carries the plugins already loaded.
-      const imported = bundledModules()?.get(file) ?? (await import(pathToFileURL(file).href));
+      const imported = bundledModules()?.get(file) ?? (await (options.importModule ?? defaultImport)(pathToFileURL(file).href));
       const candidate = imported.default ?? imported.module;
       if (!isModule(candidate)) {
         problems.push({ code: 'MODULE_NOT_A_MODULE', message: `'${source}' does not default-export defineModule({...}) (or was built for another kernel API version).` });
@@ -53,6 +58,8 @@ export async function loadModules(options: LoadModulesOptions): Promise<{ loaded
   }
   return { loaded, problems };
 }
+
+const defaultImport = (url: string): Promise<Record<string, unknown>> => import(url);
 
 function bundledModules(): Map<string, Record<string, unknown>> | undefined {
   return (globalThis as Record<symbol, Map<string, Record<string, unknown>> | undefined>)[Symbol.for('scaigrid.bundledModules')];
