@@ -113,7 +113,7 @@ describe('http host', () => {
           controller.close();
         },
       });
-    const init = (size: number) => ({ method: 'POST', body: chunked(size), duplex: 'half' }) as unknown as RequestInit;
+    const init = (size: number) => ({ method: 'POST', body: chunked(size), duplex: 'half' }) as unknown as Parameters<TestKernel['fetch']>[1];
     const ok = await t.fetch('/v1/modules/phases/echo', init(1000));
     expect(await ok.json()).toEqual({ size: 1000 });
     const big = await t.fetch('/v1/modules/phases/echo', init(5000));
