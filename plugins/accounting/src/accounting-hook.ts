@@ -7,10 +7,10 @@
  * estimated) is added to spent, the rest of the hold released, and the usage record queued —
  * again in one Lua step, so a settled spend always has its record.
  */
-import { GatewayError } from '@scaigrid/kernel';
+import { GatewayError, newUlid } from '@scaigrid/kernel';
 import type { InferenceContext, InferenceHook } from '@scaigrid/plugin-inference';
 import type { ModuleContext } from '@scaigrid/kernel';
-import { ulid } from 'ulid';
+
 import type { BudgetCatalog } from './budget-catalog.js';
 import { windowsAt, type BudgetLedger, type BudgetState, type BudgetWindow } from './budget-ledger.js';
 import type { AccountingConfig } from './config.js';
@@ -98,7 +98,7 @@ export function createAccountingHook(deps: AccountingHookDeps): InferenceHook {
     name: 'accounting',
     async beforeDispatch(ctx) {
       const now = Date.now();
-      const id = ulid(now);
+      const id = newUlid(now);
       const windows = windowsAt(catalog.applicable(ctx.caller, ctx.route.currency), now);
       const holdMicros = windows.length > 0 ? worstCaseMicros(ctx, config.hold) : 0;
       const outcome = await ledger.reserve(id, windows, holdMicros, now, config.hold.ttlSeconds * 1000);

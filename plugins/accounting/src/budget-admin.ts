@@ -7,7 +7,7 @@
 import { GatewayError, type EventBus } from '@scaigrid/kernel';
 import type { AuthService, Caller } from '@scaigrid/plugin-auth';
 import type { ModuleContext } from '@scaigrid/kernel';
-import { ulid } from 'ulid';
+import { newUlid } from '@scaigrid/kernel';
 import { BUDGETS_CHANGED_TOPIC, type BudgetCatalog, type BudgetsChangedEvent } from './budget-catalog.js';
 import { isDuplicateKey, type Budget, type BudgetChanges, type BudgetStore } from './budget-store.js';
 import type { BudgetPeriod, BudgetScope, SeedBudget } from './config.js';
@@ -60,7 +60,7 @@ export class BudgetAdmin {
     const existing = await this.deps.store.findBySubject(input.scope, owner.subjectId, input.period, input.currency);
     if (existing) throw this.conflict(input, existing.id);
     const now = Date.now();
-    const budget: Budget = { id: ulid(now), scope: input.scope, period: input.period, amountMicros: input.amountMicros, currency: input.currency, ...owner, createdAt: now, updatedAt: now };
+    const budget: Budget = { id: newUlid(now), scope: input.scope, period: input.period, amountMicros: input.amountMicros, currency: input.currency, ...owner, createdAt: now, updatedAt: now };
     try {
       await this.deps.store.insert(budget);
     } catch (err) {
@@ -106,7 +106,7 @@ export class BudgetAdmin {
       } else {
         const now = Date.now();
         try {
-          await this.deps.store.insert({ id: ulid(now), scope: input.scope, period: input.period, amountMicros, currency: input.currency, ...owner, createdAt: now, updatedAt: now });
+          await this.deps.store.insert({ id: newUlid(now), scope: input.scope, period: input.period, amountMicros, currency: input.currency, ...owner, createdAt: now, updatedAt: now });
         } catch (err) {
           // Another instance seeded the same budget at the same moment.
           if (!isDuplicateKey(err)) throw err;

@@ -8,7 +8,7 @@
  * primary key makes harmless.
  */
 import type { Redis } from 'ioredis';
-import { ulid } from 'ulid';
+import { newUlid } from '@scaigrid/kernel';
 import { CLAIM_BATCH_SCRIPT, TAKE_OVER_BATCH_SCRIPT } from './ledger-scripts.js';
 
 export const USAGE_PENDING_KEY = 'usage:pending';
@@ -31,7 +31,7 @@ export class UsageQueue {
 
   /** Moves up to `size` pending records into a new batch; undefined when nothing is pending. */
   async claim(size: number, now: number): Promise<string | undefined> {
-    const batchId = ulid(now);
+    const batchId = newUlid(now);
     const moved = await this.redis.accountingClaimBatch(USAGE_PENDING_KEY, USAGE_BATCHES_KEY, usageBatchKey(batchId), String(size), String(now), batchId);
     return Number(moved) > 0 ? batchId : undefined;
   }

@@ -7,7 +7,7 @@
  * only when it is small and of known length.
  */
 import type { MiddlewareHandler } from 'hono';
-import { ulid } from 'ulid';
+import { newUlid } from '@scaigrid/kernel';
 import type { AuditRecord } from './audit-record.js';
 import type { AuditWriter } from './audit-writer.js';
 import { summarizeBody } from './redact.js';
@@ -46,7 +46,7 @@ export function auditMiddleware(options: AuditMiddlewareOptions): MiddlewareHand
 
     const caller = c.get('caller');
     const record: AuditRecord = {
-      id: ulid(),
+      id: newUlid(),
       at: Date.now(),
       actorKind: caller?.kind ?? 'anonymous',
       actorId: caller ? (caller.userId ?? caller.keyId ?? caller.name ?? null) : null,

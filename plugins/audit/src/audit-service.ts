@@ -4,7 +4,7 @@
  * workers) and want them in the same trail, and for tests that must wait for the writer.
  */
 import { serviceRef } from '@scaigrid/kernel';
-import { ulid } from 'ulid';
+import { newUlid } from '@scaigrid/kernel';
 import type { AuditRecord } from './audit-record.js';
 import type { AuditWriter } from './audit-writer.js';
 import { redact } from './redact.js';
@@ -35,7 +35,7 @@ export function createAuditService(writer: AuditWriter): AuditService {
   return Object.freeze({
     record(entry: AuditEntryInput) {
       const record: AuditRecord = {
-        id: ulid(),
+        id: newUlid(),
         at: Date.now(),
         actorKind: entry.actorKind,
         actorId: entry.actorId ?? null,

@@ -4,7 +4,7 @@
  * it; requests read the in-memory RuleCache.
  */
 import type { Kysely } from 'kysely';
-import { ulid } from 'ulid';
+import { newUlid } from '@scaigrid/kernel';
 import { DEFAULT_SUBJECT, type LimitRule, type LimitScope, type LimitValues } from './limit-rule.js';
 
 interface RuleRow {
@@ -80,7 +80,7 @@ export class RuleStore {
   /** Inserts a rule; a rule for the same scope and subject fails with a unique violation. */
   async create(scope: LimitScope, subjectId: string | null, values: LimitValues): Promise<LimitRule> {
     const now = Date.now();
-    const id = ulid();
+    const id = newUlid();
     await this.db
       .insertInto(this.tableName)
       .values({ id, scope, subject_key: subjectId ?? DEFAULT_SUBJECT, ...valueColumns(values), created_at: now, updated_at: now })

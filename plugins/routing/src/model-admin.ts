@@ -5,8 +5,7 @@
  * answering (so the writer reads its own write), then broadcast `routing.changed` so every
  * other instance reloads too.
  */
-import { GatewayError, type EventBus, type ModuleContext, parseInput } from '@scaigrid/kernel';
-import { ulid } from 'ulid';
+import { GatewayError, type EventBus, type ModuleContext, newUlid, parseInput } from '@scaigrid/kernel';
 import type { ModelCatalog } from './model-catalog.js';
 import { desiredBackend, desiredModel, modelView, type BackendView, type DesiredModel, type ModelView, type StoredModel } from './model-record.js';
 import { backendInputSchema, type ModelInput, type ModelPatch } from './model-schema.js';
@@ -84,7 +83,7 @@ export class ModelAdmin implements RoutingAdmin {
   async addBackend(slug: string, backend: BackendInit): Promise<BackendView> {
     const existing = await this.deps.store.loadBySlug(slug);
     if (!existing) throw new GatewayError('NOT_FOUND', `Model '${slug}' not found.`);
-    const added = { ...desiredBackend(parseInput(backendInputSchema.omit({ id: true }), backend, 'backend')), id: ulid() };
+    const added = { ...desiredBackend(parseInput(backendInputSchema.omit({ id: true }), backend, 'backend')), id: newUlid() };
     const desired: DesiredModel = { ...existing, backends: [...existing.backends, added] };
     this.checkProviders(desired);
     await this.deps.store.save(existing, desired, { modelChanged: true, inserts: [added], updates: [], deletes: [] });

@@ -6,7 +6,7 @@
  * and backend ids stay stable across edits (accounting refers to them).
  */
 import type { Kysely } from 'kysely';
-import { ulid } from 'ulid';
+import { newUlid } from '@scaigrid/kernel';
 import type { DesiredBackend, DesiredModel, StoredBackend, StoredModel } from './model-record.js';
 
 export interface WritePlan {
@@ -57,7 +57,7 @@ export function planWrite(existing: StoredModel | undefined, desired: DesiredMod
       remaining.delete(match.id);
       if (!sameBackend(match, want)) plan.updates.push({ ...want, id: match.id });
     } else {
-      plan.inserts.push({ ...want, id: ulid() });
+      plan.inserts.push({ ...want, id: newUlid() });
     }
   }
   plan.deletes = [...remaining.keys()];
@@ -117,7 +117,7 @@ export class ModelStore {
   async save(existing: StoredModel | undefined, desired: DesiredModel, plan: WritePlan = planWrite(existing, desired)): Promise<boolean> {
     if (isEmptyPlan(plan)) return false;
     const now = Date.now();
-    const modelId = existing?.id ?? ulid();
+    const modelId = existing?.id ?? newUlid();
     const models = this.table('models');
     const backends = this.table('backends');
     await this.db.transaction().execute(async (trx) => {

@@ -5,7 +5,7 @@
  * does, for the authenticator, and it joins what a caller needs (the user's roles, the
  * tenant's partner) so that a cache fill is a single query.
  */
-import { ulid } from 'ulid';
+import { newUlid } from '@scaigrid/kernel';
 import type { TenantScope } from '../tenancy.js';
 import { parseList, toApiKey, type ApiKeyRecord } from './records.js';
 import { ownedRowsFilter, pageOf, type Page, type PageResult, type StoreDeps } from './store-base.js';
@@ -101,7 +101,7 @@ export class ApiKeyStore {
 
   async create(input: NewApiKey): Promise<ApiKeyRecord> {
     const row = {
-      id: input.id ?? ulid(),
+      id: input.id ?? newUlid(),
       tenant_id: input.tenantId,
       partner_id: input.partnerId,
       user_id: input.userId,

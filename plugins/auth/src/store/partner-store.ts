@@ -2,7 +2,7 @@
  * @module store/partner-store
  * Partners: resellers or organisational units that own tenants. Looked up by id or slug.
  */
-import { ulid } from 'ulid';
+import { newUlid } from '@scaigrid/kernel';
 import type { TenantScope } from '../tenancy.js';
 import { toPartner, type PartnerRecord } from './records.js';
 import { pageOf, type Page, type PageResult, type StoreDeps } from './store-base.js';
@@ -33,7 +33,7 @@ export class PartnerStore {
 
   async create(input: { slug: string; name?: string }): Promise<PartnerRecord> {
     const now = Date.now();
-    const row = { id: ulid(), slug: input.slug, name: input.name ?? input.slug, created_at: now, updated_at: now };
+    const row = { id: newUlid(), slug: input.slug, name: input.name ?? input.slug, created_at: now, updated_at: now };
     await this.deps.db.insertInto(this.t).values(row).execute();
     return toPartner(row);
   }

@@ -2,7 +2,7 @@
  * @module store/tenant-store
  * Tenants: the unit of isolation. Every user and key of a tenant sees only that tenant.
  */
-import { ulid } from 'ulid';
+import { newUlid } from '@scaigrid/kernel';
 import type { TenantScope } from '../tenancy.js';
 import { toTenant, type TenantRecord } from './records.js';
 import { pageOf, tenantsFilter, type Page, type PageResult, type StoreDeps } from './store-base.js';
@@ -38,7 +38,7 @@ export class TenantStore {
 
   async create(input: { slug: string; name?: string; partnerId?: string | null }): Promise<TenantRecord> {
     const now = Date.now();
-    const row = { id: ulid(), slug: input.slug, name: input.name ?? input.slug, partner_id: input.partnerId ?? null, created_at: now, updated_at: now };
+    const row = { id: newUlid(), slug: input.slug, name: input.name ?? input.slug, partner_id: input.partnerId ?? null, created_at: now, updated_at: now };
     await this.deps.db.insertInto(this.t).values(row).execute();
     return toTenant(row);
   }

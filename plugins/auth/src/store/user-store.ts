@@ -3,7 +3,7 @@
  * Users: people (or apps) of a tenant, of a partner, or global, each with roles. Keys may
  * belong to a user and then act with the user's roles unless the key names its own.
  */
-import { ulid } from 'ulid';
+import { newUlid } from '@scaigrid/kernel';
 import type { TenantScope } from '../tenancy.js';
 import { toUser, type UserRecord } from './records.js';
 import { ownedRowsFilter, pageOf, type Page, type PageResult, type StoreDeps } from './store-base.js';
@@ -58,7 +58,7 @@ export class UserStore {
   async create(input: NewUser): Promise<UserRecord> {
     const now = Date.now();
     const row = {
-      id: ulid(),
+      id: newUlid(),
       tenant_id: input.tenantId,
       partner_id: input.partnerId,
       email: input.email,
