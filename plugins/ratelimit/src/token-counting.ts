@@ -12,17 +12,17 @@ import type { RuleCache } from './rule-cache.js';
 import type { SlidingWindowLimiter } from './sliding-window-limiter.js';
 
 export function tokenCountingHook(rules: RuleCache, limiter: SlidingWindowLimiter, log: Logger): InferenceHook {
-  const count = async (ctx: InferenceContext) => {
+  const count = (ctx: InferenceContext) => {
     const usage = ctx.usage;
     if (!usage) return;
     const tokens = usage.promptTokens + usage.completionTokens;
     const checks = rules.checksFor(ctx.caller, 'tokens');
     if (tokens <= 0 || checks.length === 0) return;
-    try {
-      await limiter.add(checks, tokens);
-    } catch (err) {
+    // Not awaited: the client's answer need not wait for a counter that only affects later
+    // requests (which may pass in the moment before it lands, as the overshoot above allows).
+    limiter.add(checks, tokens).catch((err) => {
       log.warn({ err, requestId: ctx.requestId, tokens }, 'Could not count tokens against rate limits');
-    }
+    });
   };
   return { name: 'ratelimit', afterResponse: count, onError: count };
 }
