@@ -2,11 +2,11 @@
  * @module anthropic-dispatcher
  * The `anthropic` dispatcher: Messages API (`POST {baseUrl}/v1/messages`) with `x-api-key`
  * and `anthropic-version`, whole and streamed. HTTP handling, error mapping and SSE parsing
- * are the shared ones from `@scaigrid/plugin-dispatch-openai`, so every provider fails the
+ * are the shared ones from `@scaigrid/plugin-dispatch`, so every provider fails the
  * same way (status, upstream message, Retry-After, retryable on 429/5xx/529/connect/timeout).
  */
 import type { ChatRequest, DispatchCall, Dispatcher } from '@scaigrid/plugin-dispatch';
-import { extraHeaders, postJson, providerOption, readJson, sseEvents } from '@scaigrid/plugin-dispatch-openai';
+import { extraHeaders, postJson, providerOption, readJson, sseEvents } from '@scaigrid/plugin-dispatch';
 import type { AnthropicMessageResponse, AnthropicMessagesBody } from './anthropic-wire.js';
 import { toAnthropicBody } from './anthropic-request.js';
 import { fromAnthropicMessage } from './anthropic-response.js';

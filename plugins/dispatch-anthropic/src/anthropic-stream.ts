@@ -7,7 +7,7 @@
  * complete only at `message_stop`; an `error` event or an early end throws.
  */
 import { UpstreamError, type ChatChunk, type Usage } from '@scaigrid/plugin-dispatch';
-import type { SseEvent } from '@scaigrid/plugin-dispatch-openai';
+import type { SseEvent } from '@scaigrid/plugin-dispatch';
 import type { AnthropicStreamEvent, AnthropicUsage } from './anthropic-wire.js';
 import { fromAnthropicStopReason, fromAnthropicUsage } from './anthropic-response.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isGatewayError } from '@scaigrid/kernel';
 import { UpstreamError, type ChatRequest } from '@scaigrid/plugin-dispatch';
-import type { SseEvent } from '@scaigrid/plugin-dispatch-openai';
+import type { SseEvent } from '@scaigrid/plugin-dispatch';
 import {
   anthropicStreamChunks,
   fromAnthropicMessage,

@@ -4,7 +4,7 @@
  * `:streamGenerateContent?alt=sse` and `:batchEmbedContents`, with the key in the
  * `x-goog-api-key` header (never in the `?key=` query, which ends up in access logs). HTTP
  * handling, error mapping (`{error:{code,message,status}}` → status, message; 429 and 5xx
- * retryable, 400 not) and SSE parsing are the shared ones from `@scaigrid/plugin-dispatch-openai`.
+ * retryable, 400 not) and SSE parsing are the shared ones from `@scaigrid/plugin-dispatch`.
  */
 import { UpstreamError, type ChatRequest, type DispatchCall, type Dispatcher, type EmbeddingRequest } from '@scaigrid/plugin-dispatch';
 import {
@@ -15,7 +15,7 @@ import {
   sseEvents,
   type UpstreamRequest,
   type UpstreamResponse,
-} from '@scaigrid/plugin-dispatch-openai';
+} from '@scaigrid/plugin-dispatch';
 import type { GeminiBatchEmbedBody, GeminiBatchEmbedResponse, GeminiGenerateContentResponse } from './gemini-wire.js';
 import { toGeminiBody, type GeminiBodyOptions } from './gemini-request.js';
 import { fromGeminiResponse } from './gemini-response.js';

@@ -9,7 +9,7 @@
  * body that ends without one is a cut stream and throws.
  */
 import { UpstreamError, type ChatChunk } from '@scaigrid/plugin-dispatch';
-import type { SseEvent } from '@scaigrid/plugin-dispatch-openai';
+import type { SseEvent } from '@scaigrid/plugin-dispatch';
 import type { GeminiError, GeminiGenerateContentResponse, GeminiUsageMetadata } from './gemini-wire.js';
 import { candidateParts, fromGeminiFinishReason, fromGeminiUsage, toToolCall } from './gemini-response.js';
 

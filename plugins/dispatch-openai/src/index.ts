@@ -15,8 +15,8 @@ export * from './openai-request.js';
 export * from './openai-response.js';
 export * from './openai-stream.js';
 export * from './openai-compatible-dispatcher.js';
-export * from './sse-events.js';
-export * from './upstream-http.js';
+// The provider-neutral toolkit now lives in dispatch; re-exported for OpenAI-compatible packages.
+export { extraHeaders, providerOption, joinUrl, postJson, readJson, sseEvents, toUpstreamError, upstreamErrorFromResponse, extractErrorMessage, redactSecrets, parseRetryAfter, type SseEvent, type UpstreamRequest, type UpstreamResponse } from '@scaigrid/plugin-dispatch';
 export { dispatchOpenAIConfig, type DispatchOpenAIConfig } from './config.js';
 
 export default defineModule({

@@ -8,12 +8,11 @@
  * the HTTP handling or the stream parsing. See the package README for the extension surface.
  */
 import type { ChatChunk, ChatRequest, ChatResponse, DispatchCall, Dispatcher, EmbeddingRequest, EmbeddingResponse } from '@scaigrid/plugin-dispatch';
+import { extraHeaders, joinUrl, postJson, providerOption, readJson, sseEvents } from '@scaigrid/plugin-dispatch';
 import type { OpenAIChatBody, OpenAIChatCompletion, OpenAIChatCompletionChunk, OpenAIEmbeddingsBody, OpenAIEmbeddingsResponse } from './openai-wire.js';
 import { toOpenAIChatBody, toOpenAIEmbeddingsBody, type MaxTokensField } from './openai-request.js';
 import { fromOpenAIChatResponse, fromOpenAIEmbeddingsResponse } from './openai-response.js';
 import { openAIStreamChunks } from './openai-stream.js';
-import { sseEvents } from './sse-events.js';
-import { postJson, readJson } from './upstream-http.js';
 
 /** The API paths the dispatcher calls, relative to the provider's base URL. */
 export type OpenAIApiPath = '/chat/completions' | '/embeddings';
@@ -111,23 +110,4 @@ export function openAIHeaders(call: DispatchCall): Record<string, string> {
   const project = providerOption(call, 'project');
   if (typeof project === 'string') headers['openai-project'] = project;
   return headers;
-}
-
-/** String-valued `headers` from provider options (e.g. a proxy's routing header), lower-cased. */
-export function extraHeaders(call: DispatchCall): Record<string, string> {
-  const configured = call.target.provider.options.headers;
-  const out: Record<string, string> = {};
-  if (typeof configured !== 'object' || configured === null) return out;
-  for (const [name, value] of Object.entries(configured)) if (typeof value === 'string') out[name.toLowerCase()] = value;
-  return out;
-}
-
-/** A backend option wins over the provider's option of the same name. */
-export function providerOption(call: DispatchCall, name: string): unknown {
-  return call.target.options[name] ?? call.target.provider.options[name];
-}
-
-/** `joinUrl('https://api.openai.com/v1/', '/chat/completions')` → `https://api.openai.com/v1/chat/completions`. */
-export function joinUrl(baseUrl: string, path: string): string {
-  return `${baseUrl.replace(/\/+$/, '')}${path}`;
 }

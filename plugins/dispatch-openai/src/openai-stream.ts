@@ -8,7 +8,7 @@
 import { UpstreamError, type ChatChunk } from '@scaigrid/plugin-dispatch';
 import type { OpenAIChatCompletionChunk } from './openai-wire.js';
 import { fromOpenAIFinishReason, fromOpenAIUsage } from './openai-response.js';
-import type { SseEvent } from './sse-events.js';
+import type { SseEvent } from '@scaigrid/plugin-dispatch';
 
 export interface OpenAIStreamOptions {
   /** Names the upstream in errors. */

@@ -9,7 +9,7 @@
  */
 import { request } from 'undici';
 import type { Dispatcher as UndiciDispatcher } from 'undici';
-import { UpstreamError, type DispatchCall } from '@scaigrid/plugin-dispatch';
+import { UpstreamError, type DispatchCall } from './dispatcher.js';
 
 export interface UpstreamRequest {
   url: string;

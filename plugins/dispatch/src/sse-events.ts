@@ -8,7 +8,7 @@
  * destroys the body, which closes the upstream request.
  */
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import type { DispatchCall } from '@scaigrid/plugin-dispatch';
+import type { DispatchCall } from './dispatcher.js';
 import { toUpstreamError } from './upstream-http.js';
 
 export type SseEvent = EventSourceMessage;
