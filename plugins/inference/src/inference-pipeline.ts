@@ -10,7 +10,7 @@ import { GatewayError, serviceRef } from '@scaigrid/kernel';
 import type { Caller } from '@scaigrid/plugin-auth';
 import type { ModelRoute, RoutingService } from '@scaigrid/plugin-routing';
 import type { ModuleContext } from '@scaigrid/kernel';
-import type { ChatChunk, ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse } from './chat-model.js';
+import type { ChatChunk, ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, Usage } from './chat-model.js';
 import type { DispatchService, Served } from '@scaigrid/plugin-dispatch';
 import { CLIENT_CLOSED, toGatewayError } from './errors.js';
 import type {
@@ -99,19 +99,13 @@ export class InferencePipeline implements InferenceService {
   async chat(input: InferenceInput<ChatRequest>): Promise<ChatOutcome> {
     const route = this.resolve(input.request.model, input.caller, 'chat');
     const ctx = this.context('chat', input, route, false) as ChatInferenceContext;
-    const hooks = this.deps.hooks.list();
-    try {
-      await this.beforeDispatch(hooks, ctx);
-      const served = await this.deps.dispatch.chat(route, ctx.request, { signal: input.signal, requestId: ctx.requestId });
-      recordServed(ctx, served);
-      ctx.usage = served.response.usage ?? { promptTokens: estimatePromptTokens(ctx.request), completionTokens: estimateTokens(outputChars(served.response)) };
-      ctx.usageEstimated = served.response.usage === undefined;
-      ctx.finishedAt = Date.now();
-      await this.afterResponse(hooks, ctx, served.response);
-      return { ctx, response: served.response };
-    } catch (err) {
-      throw await this.fail(hooks, ctx, err, input.signal);
-    }
+    const response = await this.whole(
+      ctx,
+      input.signal,
+      () => this.deps.dispatch.chat(route, ctx.request, { signal: input.signal, requestId: ctx.requestId }),
+      (answer) => ({ promptTokens: estimatePromptTokens(ctx.request), completionTokens: estimateTokens(outputChars(answer)) }),
+    );
+    return { ctx, response };
   }
 
   async chatStream(input: InferenceInput<ChatRequest>): Promise<ChatStreamOutcome> {
@@ -137,19 +131,38 @@ export class InferencePipeline implements InferenceService {
   async embeddings(input: InferenceInput<EmbeddingRequest>): Promise<EmbeddingOutcome> {
     const route = this.resolve(input.request.model, input.caller, 'embedding');
     const ctx = this.context('embedding', input, route, false) as EmbeddingInferenceContext;
+    const response = await this.whole(
+      ctx,
+      input.signal,
+      () => this.deps.dispatch.embeddings(route, ctx.request, { signal: input.signal, requestId: ctx.requestId }),
+      () => ({ promptTokens: estimateTokens(ctx.request.input.reduce((sum, s) => sum + s.length, 0)), completionTokens: 0 }),
+    );
+    return { ctx, response };
+  }
+
+  /**
+   * A whole (non-streamed) answer: `beforeDispatch` hooks, the dispatch, usage (reported, or
+   * estimated when the upstream gave none), then `afterResponse` — or `onError` on any failure.
+   * `serve` reads `ctx.request` only when called, so hook edits reach the upstream.
+   */
+  private async whole<R extends ChatResponse | EmbeddingResponse>(
+    ctx: InferenceContext,
+    signal: AbortSignal,
+    serve: () => Promise<Served & { response: R }>,
+    estimateUsage: (response: R) => Usage,
+  ): Promise<R> {
     const hooks = this.deps.hooks.list();
     try {
       await this.beforeDispatch(hooks, ctx);
-      const served = await this.deps.dispatch.embeddings(route, ctx.request, { signal: input.signal, requestId: ctx.requestId });
+      const served = await serve();
       recordServed(ctx, served);
-      const inputChars = ctx.request.input.reduce((sum, s) => sum + s.length, 0);
-      ctx.usage = served.response.usage ?? { promptTokens: estimateTokens(inputChars), completionTokens: 0 };
+      ctx.usage = served.response.usage ?? estimateUsage(served.response);
       ctx.usageEstimated = served.response.usage === undefined;
       ctx.finishedAt = Date.now();
       await this.afterResponse(hooks, ctx, served.response);
-      return { ctx, response: served.response };
+      return served.response;
     } catch (err) {
-      throw await this.fail(hooks, ctx, err, input.signal);
+      throw await this.fail(hooks, ctx, err, signal);
     }
   }
 
