@@ -10,7 +10,8 @@
  * const call = testCall(agent, { baseUrl: fake.url, apiKey: 'sk-test' });
  * const chunks = await collect(await dispatcher.chatStream(request, call));
  */
-import type { DispatchCall } from '@scaigrid/plugin-dispatch';
+import { UpstreamError, type DispatchCall } from '@scaigrid/plugin-dispatch';
+import { expect } from 'vitest';
 
 export interface TestCallOptions {
   baseUrl: string;
@@ -51,4 +52,14 @@ export async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
   for await (const item of iterable) out.push(item);
   return out;
+}
+
+/** The UpstreamError a dispatcher call rejects with (fails the test if it resolves or throws anything else). */
+export async function upstreamError(promise: Promise<unknown>): Promise<UpstreamError> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(UpstreamError);
+  return err as UpstreamError;
 }

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Agent } from 'undici';
-import { UpstreamError, type ChatChunk, type ChatRequest } from '@scaigrid/plugin-dispatch';
+import type { ChatChunk, ChatRequest } from '@scaigrid/plugin-dispatch';
 import { startFakeAnthropic, type FakeAnthropic } from '../../../test/fakes/fake-anthropic.js';
-import { collect, testCall, type TestCallOptions } from '../../../test/fakes/dispatch-call.js';
+import { collect, testCall, upstreamError, type TestCallOptions } from '../../../test/fakes/dispatch-call.js';
 import { createAnthropicDispatcher } from '../src/index.js';
 
 const dispatcher = createAnthropicDispatcher({ defaultMaxTokens: 4096, anthropicVersion: '2023-06-01' });
@@ -25,15 +25,6 @@ afterAll(async () => {
 beforeEach(() => {
   fake.requests.length = 0;
 });
-
-async function upstreamError(promise: Promise<unknown>): Promise<UpstreamError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(UpstreamError);
-  return err as UpstreamError;
-}
 
 describe('anthropic dispatcher: chat', () => {
   it('sends the exact request (path, x-api-key, anthropic-version, body) and normalizes the message', async () => {

@@ -4,9 +4,9 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Agent } from 'undici';
-import { UpstreamError, type ChatChunk, type ChatRequest } from '@scaigrid/plugin-dispatch';
+import type { ChatChunk, ChatRequest } from '@scaigrid/plugin-dispatch';
 import { startFakeGoogle, type FakeGoogle } from '../../../test/fakes/fake-google.js';
-import { collect, testCall, type TestCallOptions } from '../../../test/fakes/dispatch-call.js';
+import { collect, testCall, upstreamError, type TestCallOptions } from '../../../test/fakes/dispatch-call.js';
 import { createGeminiDispatcher } from '../src/index.js';
 
 const dispatcher = createGeminiDispatcher({ baseUrl: 'https://generativelanguage.googleapis.com', apiVersion: 'v1beta' });
@@ -33,15 +33,6 @@ afterAll(async () => {
 beforeEach(() => {
   fake.requests.length = 0;
 });
-
-async function upstreamError(promise: Promise<unknown>): Promise<UpstreamError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(UpstreamError);
-  return err as UpstreamError;
-}
 
 const toolChunks = (chunks: ChatChunk[]) => chunks.filter((c): c is Extract<ChatChunk, { type: 'tool_call' }> => c.type === 'tool_call');
 const joined = (chunks: ChatChunk[], type: 'text' | 'reasoning') =>

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { UpstreamError, type ChatChunk, type ChatRequest } from '@scaigrid/plugin-dispatch';
+import type { ChatChunk, ChatRequest } from '@scaigrid/plugin-dispatch';
 import { startFakeOpenAI, type FakeOpenAI } from '../../../test/fakes/fake-openai.js';
 import { createOpenAICompatibleDispatcher, openAIHeaders } from '../src/index.js';
-import { collect, testCall, type TestCallOptions } from '../../../test/fakes/dispatch-call.js';
+import { collect, testCall, upstreamError, type TestCallOptions } from '../../../test/fakes/dispatch-call.js';
 import { Agent } from 'undici';
 
 const dispatcher = createOpenAICompatibleDispatcher({ kind: 'openai' });
@@ -24,15 +24,6 @@ afterAll(async () => {
 beforeEach(() => {
   fake.requests.length = 0;
 });
-
-async function upstreamError(promise: Promise<unknown>): Promise<UpstreamError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(UpstreamError);
-  return err as UpstreamError;
-}
 
 describe('openai dispatcher: chat', () => {
   it('sends the exact request and normalizes the completion', async () => {
