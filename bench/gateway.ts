@@ -92,6 +92,8 @@ export interface GatewayOptions {
   apiKey: string;
   /** `taskset -c <cpu>` when set and taskset exists. */
   cpu?: number;
+  /** The server's start script (default: this checkout's, see `serverCommand`); `bench/compare.ts` runs another checkout's. */
+  serverScript?: string;
   /** Extra node flags, e.g. `--cpu-prof`. */
   nodeFlags?: string[];
   /** Extra environment on top of the defaults (fresh sqlite file and blob dir in a temp dir). */
@@ -127,7 +129,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const configFile = join(dir, 'scaigrid.yaml');
   writeFileSync(configFile, benchConfig(options.upstreamPort));
   const port = await freePort();
-  const nodeArgs = [...(options.nodeFlags ?? []), ...serverCommand()];
+  const nodeArgs = [...(options.nodeFlags ?? []), ...(options.serverScript ? [options.serverScript] : serverCommand())];
   const [cmd, args] = options.cpu !== undefined && hasTaskset() ? ['taskset', ['-c', String(options.cpu), process.execPath, ...nodeArgs]] : [process.execPath, nodeArgs];
   const started = performance.now();
   const child: ChildProcess = spawn(cmd, args as string[], {

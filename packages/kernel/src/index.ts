@@ -16,5 +16,6 @@ export type { Migration, MigrationContext } from './migrations/types.js';
 export type { LoadedModule } from './registry/loaded-module.js';
 export { Kernel, type KernelOptions } from './kernel.js';
 export { nativeErrorResponse } from './http/error-response.js';
+export { nodeBodyResponse, type NodeBodyWriter } from './http/node-body.js';
 export { tableName } from './module-context.js';
 export { readBody, readQuery, readJson, parseInput, validationError, inputIssues, type InputIssue } from './http/input.js';

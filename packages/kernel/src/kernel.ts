@@ -8,6 +8,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { createAdaptorServer } from '@hono/node-server';
+import { serveNodeBodies } from './http/node-body.js';
 import type { Hono } from 'hono';
 import { pino, type Logger } from 'pino';
 import { parseKernelConfig, type KernelConfig, type KernelConfigInput } from './config.js';
@@ -207,7 +208,7 @@ export class Kernel {
   /** Serves HTTP; resolves with the bound port. */
   async listen(port = this.config.server.port, host = this.config.server.host): Promise<number> {
     const app = this.httpApp();
-    const server = createAdaptorServer({ fetch: app.fetch }) as Server;
+    const server = createAdaptorServer({ fetch: serveNodeBodies(app.fetch) }) as Server;
     // Streams may be long; the socket timeout must not cut them.
     server.requestTimeout = 0;
     server.keepAliveTimeout = 65_000;

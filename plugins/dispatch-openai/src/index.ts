@@ -16,7 +16,7 @@ export * from './openai-response.js';
 export * from './openai-stream.js';
 export * from './openai-compatible-dispatcher.js';
 // The provider-neutral toolkit now lives in dispatch; re-exported for OpenAI-compatible packages.
-export { extraHeaders, providerOption, joinUrl, postJson, readJson, sseEvents, toUpstreamError, upstreamErrorFromResponse, extractErrorMessage, redactSecrets, parseRetryAfter, type SseEvent, type UpstreamRequest, type UpstreamResponse } from '@scaigrid/plugin-dispatch';
+export { extraHeaders, providerOption, joinUrl, postJson, readJson, sseEvents, sseEventBatches, toUpstreamError, upstreamErrorFromResponse, extractErrorMessage, redactSecrets, parseRetryAfter, type SseEvent, type UpstreamRequest, type UpstreamResponse } from '@scaigrid/plugin-dispatch';
 export { dispatchOpenAIConfig, type DispatchOpenAIConfig } from './config.js';
 
 export default defineModule({

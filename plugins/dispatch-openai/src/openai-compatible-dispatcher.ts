@@ -8,7 +8,7 @@
  * the HTTP handling or the stream parsing. See the package README for the extension surface.
  */
 import type { ChatChunk, ChatRequest, ChatResponse, DispatchCall, Dispatcher, EmbeddingRequest, EmbeddingResponse } from '@scaigrid/plugin-dispatch';
-import { extraHeaders, joinUrl, postJson, providerOption, readJson, sseEvents } from '@scaigrid/plugin-dispatch';
+import { extraHeaders, joinUrl, postJson, providerOption, readJson, sseEventBatches } from '@scaigrid/plugin-dispatch';
 import type { OpenAIChatBody, OpenAIChatCompletion, OpenAIChatCompletionChunk, OpenAIEmbeddingsBody, OpenAIEmbeddingsResponse } from './openai-wire.js';
 import { toOpenAIChatBody, toOpenAIEmbeddingsBody, type MaxTokensField } from './openai-request.js';
 import { fromOpenAIChatResponse, fromOpenAIEmbeddingsResponse } from './openai-response.js';
@@ -77,7 +77,7 @@ export function createOpenAICompatibleDispatcher(options: OpenAICompatibleDispat
       };
       const response = await postJson(call, upstream);
       const mapChunk = options.mapChunk;
-      return openAIStreamChunks(sseEvents(response.body, call, upstream.label), {
+      return openAIStreamChunks(sseEventBatches(response.body, call, upstream.label), {
         label: upstream.label,
         mapChunk: mapChunk ? (chunks, raw) => mapChunk(chunks, raw, call) : undefined,
       });

@@ -20,28 +20,35 @@ export interface OpenAIStreamOptions {
 /**
  * @example for await (const chunk of openAIStreamChunks(sseEvents(res.body, call, label))) process(chunk);
  */
-export async function* openAIStreamChunks(events: AsyncIterable<SseEvent>, options: OpenAIStreamOptions = {}): AsyncGenerator<ChatChunk> {
+export async function* openAIStreamChunks(
+  events: AsyncIterable<SseEvent | readonly SseEvent[]>,
+  options: OpenAIStreamOptions = {},
+): AsyncGenerator<ChatChunk> {
   const label = options.label ?? 'upstream';
   let done = false;
   try {
-    for await (const event of events) {
+    for await (const item of events) {
+      // One event, or the batch one body read carried (`sseEventBatches`).
+      const batch: readonly SseEvent[] = Array.isArray(item) ? item : [item as SseEvent];
+      for (const event of batch) {
       // Read on to the end of the body instead of returning at [DONE]: an upstream response
       // dropped before its end closes the pooled keep-alive socket, so every stream would
       // open a new connection. [DONE] is the last event, so the end follows at once.
-      if (done) continue;
-      if (event.data === '[DONE]') {
-        done = true;
-        continue;
+        if (done) continue;
+        if (event.data === '[DONE]') {
+          done = true;
+          continue;
+        }
+        let raw: OpenAIChatCompletionChunk;
+        try {
+          raw = JSON.parse(event.data) as OpenAIChatCompletionChunk;
+        } catch {
+          throw new UpstreamError('protocol', `${label} sent a stream event that is not JSON`);
+        }
+        if (event.event === 'error' || (raw && typeof raw === 'object' && raw.error)) throw streamError(raw, label);
+        const mapped = fromOpenAIChunk(raw);
+        for (const chunk of options.mapChunk ? options.mapChunk(mapped, raw) : mapped) yield chunk;
       }
-      let raw: OpenAIChatCompletionChunk;
-      try {
-        raw = JSON.parse(event.data) as OpenAIChatCompletionChunk;
-      } catch {
-        throw new UpstreamError('protocol', `${label} sent a stream event that is not JSON`);
-      }
-      if (event.event === 'error' || (raw && typeof raw === 'object' && raw.error)) throw streamError(raw, label);
-      const mapped = fromOpenAIChunk(raw);
-      yield* options.mapChunk ? options.mapChunk(mapped, raw) : mapped;
     }
   } catch (err) {
     // The answer was complete at [DONE]; a connection that fails after it changes nothing.

@@ -9,6 +9,7 @@ import {
   parseRetryAfter,
   redactSecrets,
   sseEvents,
+  sseEventBatches,
   toOpenAIChatBody,
   type OpenAIChatCompletion,
   type SseEvent,
@@ -145,6 +146,23 @@ describe('sseEvents', () => {
       { event: 'named', data: 'x\ny' },
       { event: undefined, data: '[DONE]' },
     ]);
+  });
+
+  it('hands over the events of one body read as one batch, and an event split across reads with the read that completes it', async () => {
+    const reads = ['data: 1\n\ndata: 2\n\ndata: 3', '\n\n', 'data: 4\n\ndata: [DONE]\n\n'].map((s) => Buffer.from(s));
+    async function* bytes() {
+      yield* reads;
+    }
+    const call = testCall(new Agent(), { baseUrl: 'http://unused' });
+    const batches = (await collect(sseEventBatches(bytes(), call, 'p'))).map((batch) => batch.map((e) => e.data));
+    expect(batches).toEqual([['1', '2'], ['3'], ['4', '[DONE]']]);
+    // The OpenAI mapping reads batches and single events alike.
+    const chunk = (t: string) => JSON.stringify({ choices: [{ index: 0, delta: { content: t }, finish_reason: null }] });
+    async function* batched() {
+      yield [{ data: chunk('a') }, { data: chunk('b') }] as SseEvent[];
+      yield [{ data: '[DONE]' }] as SseEvent[];
+    }
+    expect(await collect(openAIStreamChunks(batched()))).toEqual([...text('a'), ...text('b')]);
   });
 
   it('turns a failing body into an UpstreamError', async () => {

@@ -17,18 +17,32 @@ export type SseEvent = EventSourceMessage;
  * @example for await (const event of sseEvents(response.body, call, label)) { if (event.data === '[DONE]') break; }
  */
 export async function* sseEvents(body: AsyncIterable<Uint8Array | string>, call: DispatchCall, label: string): AsyncGenerator<SseEvent> {
-  const pending: SseEvent[] = [];
+  for await (const batch of sseEventBatches(body, call, label)) yield* batch;
+}
+
+/**
+ * The same events, grouped by the body read that completed them. An upstream usually sends
+ * several events per packet; handing them over as one array saves an async step per event,
+ * which is most of what relaying a stream costs.
+ * @example for await (const events of sseEventBatches(response.body, call, label)) for (const event of events) handle(event);
+ */
+export async function* sseEventBatches(body: AsyncIterable<Uint8Array | string>, call: DispatchCall, label: string): AsyncGenerator<SseEvent[]> {
+  let pending: SseEvent[] = [];
   const parser = createParser({ onEvent: (event) => pending.push(event) });
   const decoder = new TextDecoder();
   try {
     for await (const chunk of body) {
       parser.feed(typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }));
-      while (pending.length > 0) yield pending.shift()!;
+      if (pending.length > 0) {
+        const batch = pending;
+        pending = [];
+        yield batch;
+      }
     }
   } catch (err) {
     throw toUpstreamError(err, call, `${label} stream`);
   }
   parser.feed(decoder.decode());
   // A final event without its blank line is incomplete by the SSE rules; the parser drops it.
-  while (pending.length > 0) yield pending.shift()!;
+  if (pending.length > 0) yield pending;
 }

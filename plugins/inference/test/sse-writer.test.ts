@@ -1,44 +1,105 @@
+import { defineModule } from '@scaigrid/kernel';
+import { startTestKernel } from '@scaigrid/testing';
+import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { formatSseEvent, sseResponse, type SseEvent } from '../src/sse-writer.js';
+
+/**
+ * An event source that holds its second event until released, and tells when it was finalized.
+ * `endless`: after the gate it never ends by itself, so only a consumer's return() stops it.
+ */
+function gatedEvents(endless = false) {
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  let finalized!: () => void;
+  const done = new Promise<void>((resolve) => (finalized = resolve));
+  async function* events(): AsyncGenerator<SseEvent> {
+    try {
+      yield { data: 'first' };
+      await gate;
+      yield { data: 'second' };
+      while (endless) {
+        await new Promise((r) => setTimeout(r, 1));
+        yield { data: 'more' };
+      }
+    } finally {
+      finalized();
+    }
+  }
+  return { events, release, done };
+}
 
 describe('SSE writer', () => {
   it('formats named, unnamed and multi-line events', () => {
     expect(formatSseEvent({ data: '[DONE]' })).toBe('data: [DONE]\n\n');
     expect(formatSseEvent({ event: 'chunk', data: '{"a":1}' })).toBe('event: chunk\ndata: {"a":1}\n\n');
     expect(formatSseEvent({ data: 'a\nb' })).toBe('data: a\ndata: b\n\n');
+    expect(formatSseEvent({ data: 'a\r\nb' })).toBe('data: a\ndata: b\n\n');
   });
 
-  it('writes each event as soon as it is produced, without waiting for the next', async () => {
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    async function* events(): AsyncGenerator<SseEvent> {
-      yield { data: 'first' };
-      await gate;
-      yield { data: 'second' };
-    }
-    const response = sseResponse(events());
-    expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
-    const reader = response.body!.getReader();
-    const first = await reader.read();
-    expect(new TextDecoder().decode(first.value)).toBe('data: first\n\n');
-    release();
-    const second = await reader.read();
-    expect(new TextDecoder().decode(second.value)).toBe('data: second\n\n');
-    expect((await reader.read()).done).toBe(true);
+  describe('as a web stream (outside node:http)', () => {
+    it('writes each event as soon as it is produced, without waiting for the next', async () => {
+      const source = gatedEvents();
+      const app = new Hono().get('/', (c) => sseResponse(c, source.events()));
+      const response = await app.request('/');
+      expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+      const reader = response.body!.getReader();
+      const first = await reader.read();
+      expect(new TextDecoder().decode(first.value)).toBe('data: first\n\n');
+      source.release();
+      const second = await reader.read();
+      expect(new TextDecoder().decode(second.value)).toBe('data: second\n\n');
+      expect((await reader.read()).done).toBe(true);
+    });
+
+    it('returns the producer when the reader cancels', async () => {
+      const source = gatedEvents();
+      const app = new Hono().get('/', (c) => sseResponse(c, source.events()));
+      const reader = (await app.request('/')).body!.getReader();
+      await reader.read();
+      await reader.cancel();
+      await source.done;
+    });
   });
 
-  it('returns the producer when the reader cancels', async () => {
-    let finalized = false;
-    async function* events(): AsyncGenerator<SseEvent> {
+  describe('over node:http (written to the socket directly)', () => {
+    it('sends each event as soon as it is produced, and returns the producer when the client leaves', async () => {
+      const sources: ReturnType<typeof gatedEvents>[] = [];
+      const sse = defineModule({
+        id: 'sse',
+        version: '1.0.0',
+        setup(ctx) {
+          ctx.routes.get('/events', (c) => {
+            const source = gatedEvents(sources.length > 0);
+            sources.push(source);
+            return sseResponse(c, source.events(), { 'x-extra': 'yes' });
+          });
+        },
+      });
+      const t = await startTestKernel({ modules: [sse] });
       try {
-        for (let i = 0; ; i++) yield { data: String(i) };
+        const res = await t.fetch('/v1/modules/sse/events');
+        expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+        expect(res.headers.get('x-extra')).toBe('yes');
+        const reader = res.body!.getReader();
+        expect(new TextDecoder().decode((await reader.read()).value)).toBe('data: first\n\n');
+        sources[0].release();
+        let rest = '';
+        for (let r = await reader.read(); !r.done; r = await reader.read()) rest += new TextDecoder().decode(r.value);
+        expect(rest).toBe('data: second\n\n');
+
+        // A client that leaves mid-stream: the producer is returned (its finally runs) once
+        // the next event finds the connection closed.
+        const controller = new AbortController();
+        const leaving = await t.fetch('/v1/modules/sse/events', { signal: controller.signal });
+        await leaving.body!.getReader().read();
+        controller.abort();
+        await new Promise((r) => setTimeout(r, 50));
+        sources[1].release();
+        await sources[1].done;
       } finally {
-        finalized = true;
+        await t.stop();
       }
-    }
-    const reader = sseResponse(events()).body!.getReader();
-    await reader.read();
-    await reader.cancel();
-    expect(finalized).toBe(true);
+    });
   });
 });

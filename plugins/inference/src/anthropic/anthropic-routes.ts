@@ -56,7 +56,7 @@ export function anthropicRoutes(deps: AnthropicRoutesDeps): Hono {
       return c.json(toAnthropicMessage(response, identity, ctx.usage!));
     }
     const { ctx, chunks } = await deps.inference.chatStream(input(c, toChatRequest(body)));
-    return sseResponse(anthropicStreamEvents(ctx, chunks, new AnthropicStreamEncoder(identity)));
+    return sseResponse(c, anthropicStreamEvents(ctx, chunks, new AnthropicStreamEncoder(identity)));
   });
 
   app.post('/messages/count_tokens', async (c) => {

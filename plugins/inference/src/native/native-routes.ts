@@ -37,7 +37,7 @@ export function nativeRoutes(deps: NativeRoutesDeps): Hono {
       return c.json(toNativeResponse(response, identity, toNativeUsage(ctx.usage!, ctx.usageEstimated)));
     }
     const { ctx, chunks } = await deps.inference.chatStream(input);
-    return sseResponse(nativeStreamEvents(ctx, chunks, identity));
+    return sseResponse(c, nativeStreamEvents(ctx, chunks, identity));
   });
 
   app.get('/models', (c) => c.json({ models: deps.routing.listModels(c.get('caller')).map((m) => ({ slug: m.slug, kind: m.kind, created_at: m.createdAt })) }));

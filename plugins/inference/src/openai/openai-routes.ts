@@ -45,7 +45,7 @@ export function openAIRoutes(deps: OpenAIRoutesDeps): Hono {
     }
     const { ctx, chunks } = await deps.inference.chatStream(input(c, toChatRequest(body)));
     const encoder = new OpenAIStreamEncoder(identity, body.stream_options?.include_usage === true);
-    return sseResponse(openAIStreamEvents(ctx, chunks, encoder));
+    return sseResponse(c, openAIStreamEvents(ctx, chunks, encoder));
   });
 
   app.post('/embeddings', async (c) => {

@@ -1,0 +1,72 @@
+/**
+ * @module bench/compare
+ * Is a change faster? Runs this checkout's gateway and another checkout's (e.g. a `git worktree`
+ * of main) side by side, both pinned to the same core, and loads them in alternation — A, B, B,
+ * A, … — so that whatever else the machine is doing weighs on both alike. Prints the CPU time
+ * per request of each, per round and as medians. The other checkout needs its own
+ * `pnpm install`; its bundle is rebuilt by its start script when stale.
+ *
+ * @example
+ * git worktree add --detach ../base main && (cd ../base && pnpm install)
+ * SCAIGRID_REDIS_URL=redis://127.0.0.1:6379/0 npx tsx bench/compare.ts --base ../base --scenario stream
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { cpuMicros, hasTaskset, MODELS, newApiKey, root, startGateway, type RunningGateway } from './gateway.js';
+import { runLoad } from './load.js';
+
+const { values: args } = parseArgs({
+  options: {
+    base: { type: 'string' },
+    scenario: { type: 'string', default: 'non-stream' },
+    connections: { type: 'string', default: '16' },
+    rounds: { type: 'string', default: '6' },
+    seconds: { type: 'string', default: '3' },
+    /** KEY=VALUE set only for this checkout's gateway, e.g. to compare a switch within one build. */
+    'this-env': { type: 'string', multiple: true, default: [] },
+  },
+});
+if (!args.base) throw new Error('--base <checkout> is required');
+const base = resolve(args.base);
+const stream = args.scenario === 'stream';
+const connections = Number(args.connections);
+const rounds = Number(args.rounds);
+const seconds = Number(args.seconds);
+
+if (hasTaskset()) spawnSync('taskset', ['-a', '-cp', '1', String(process.pid)], { stdio: 'ignore' });
+const mock = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/mock-upstream.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
+process.once('exit', () => mock.kill('SIGKILL'));
+const upstreamPort = await new Promise<number>((r) => mock.stdout!.on('data', (d) => { const m = /listening (\d+)/.exec(String(d)); if (m) r(Number(m[1])); }));
+
+const apiKey = newApiKey();
+const gateways: Record<'this' | 'base', RunningGateway> = {
+  this: await startGateway({ upstreamPort, apiKey, cpu: 0, env: Object.fromEntries(args['this-env']!.map((kv) => kv.split('=', 2))) }),
+  base: await startGateway({ upstreamPort, apiKey, cpu: 0, cwd: base, serverScript: join(base, 'packages/server/scripts/start.mjs') }),
+};
+const body = JSON.stringify({
+  model: MODELS.fast,
+  messages: [{ role: 'system', content: 'You are a helpful assistant.' }, { role: 'user', content: 'Write one sentence about a fox.' }],
+  max_tokens: 64,
+  ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
+});
+const target = (g: RunningGateway) => ({ url: `${g.url}/oai/v1/chat/completions`, headers: { authorization: `Bearer ${apiKey}` } });
+
+const results: Record<'this' | 'base', number[]> = { this: [], base: [] };
+for (const name of ['this', 'base'] as const) await runLoad(target(gateways[name]), body, connections, 2);
+for (let round = 0; round < rounds; round++) {
+  const order = round % 2 === 0 ? (['this', 'base'] as const) : (['base', 'this'] as const);
+  for (const name of order) {
+    const g = gateways[name];
+    const before = cpuMicros(g.pid);
+    const load = await runLoad(target(g), body, connections, seconds);
+    if (load.failed > 0) throw new Error(`${name}: ${load.failed} failed requests`);
+    results[name].push((cpuMicros(g.pid) - before) / load.ok);
+  }
+  process.stderr.write(`[compare] round ${round + 1}/${rounds}: this ${results.this.at(-1)!.toFixed(0)} µs/req, base ${results.base.at(-1)!.toFixed(0)} µs/req\n`);
+}
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const [a, b] = [median(results.this), median(results.base)];
+process.stdout.write(`${args.scenario} at ${connections} connections, CPU µs/request (median of ${rounds}): this ${a.toFixed(0)}, base ${b.toFixed(0)} (${(((a - b) / b) * 100).toFixed(1)} %)\n`);
+await Promise.all(Object.values(gateways).map((g) => g.stop()));
+mock.kill('SIGKILL');
