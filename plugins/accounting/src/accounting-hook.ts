@@ -1,8 +1,9 @@
 /**
  * @module accounting-hook
- * Accounting on the request path, as inference hooks. beforeDispatch places one hold for the
+ * Accounting on the request path, as inference hooks. `admit` places one hold for the
  * request's worst case on every budget that applies (one Lua step) or refuses with
- * BUDGET_EXCEEDED before anything goes upstream. afterResponse / onError settle exactly once:
+ * BUDGET_EXCEEDED before anything goes upstream; it runs after the prompt hooks (so the hold
+ * counts the final prompt) and at the same time as the rate-limit check. afterResponse / onError settle exactly once:
  * the actual cost (provider-reported tokens, else what was counted from the stream, flagged
  * estimated) is added to spent, the rest of the hold released, and the usage record queued —
  * again in one Lua step, so a settled spend always has its record.
@@ -96,7 +97,7 @@ export function createAccountingHook(deps: AccountingHookDeps): InferenceHook {
 
   return {
     name: 'accounting',
-    async beforeDispatch(ctx) {
+    async admit(ctx) {
       const now = Date.now();
       const id = newUlid(now);
       const windows = windowsAt(catalog.applicable(ctx.caller, ctx.route.currency), now);

@@ -39,8 +39,6 @@ export default defineModule({
   id: 'accounting',
   version: '0.1.0',
   dependsOn: ['auth', 'routing', 'inference'],
-  // After prompts (when loaded), so that the hold's prompt estimate includes its persona text.
-  optionalDependsOn: ['prompts'],
   config: accountingConfigSchema,
   permissions: ACCOUNTING_PERMISSIONS,
   migrations,

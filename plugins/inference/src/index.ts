@@ -13,6 +13,7 @@ import { routingServiceRef } from '@scaigrid/plugin-routing';
 import { renderAnthropicError } from './anthropic/anthropic-errors.js';
 import { anthropicRoutes } from './anthropic/anthropic-routes.js';
 import { inferenceConfigSchema } from './config.js';
+import { openDeferredChecks, PIPELINE_ENDPOINTS } from './deferred-checks.js';
 import { InferenceHookRegistry, inferenceHooksRef } from './inference-hooks.js';
 import { InferencePipeline, inferenceServiceRef } from './inference-pipeline.js';
 import { nativeRoutes } from './native/native-routes.js';
@@ -23,6 +24,7 @@ export * from './chat-model.js';
 export * from './inference-hooks.js';
 export * from './inference-pipeline.js';
 export { CLIENT_CLOSED } from './errors.js';
+export { deferCheck } from './deferred-checks.js';
 export type { InferenceConfig } from './config.js';
 
 export default defineModule({
@@ -38,6 +40,11 @@ export default defineModule({
     ctx.provide(inferenceServiceRef, pipeline);
 
     const guard = ctx.use(authServiceRef).requirePermission('models:use');
+    const mounts = { openai: ctx.config.openaiApi && '/oai/v1', native: ctx.config.nativeApi && '/v1/inference', anthropic: ctx.config.anthropicApi && '/anthropic/v1' };
+    for (const [api, mount] of Object.entries(mounts)) {
+      if (!mount) continue;
+      for (const endpoint of PIPELINE_ENDPOINTS[api as keyof typeof mounts]) ctx.middleware('request', openDeferredChecks(), { path: `${mount}${endpoint}` });
+    }
     if (ctx.config.openaiApi) ctx.mount('/oai/v1', openAIRoutes({ inference: pipeline, routing, guard }), { renderError: renderOpenAIError });
     if (ctx.config.nativeApi) ctx.mount('/v1/inference', nativeRoutes({ inference: pipeline, routing, guard }));
     if (ctx.config.anthropicApi) ctx.mount('/anthropic/v1', anthropicRoutes({ inference: pipeline, routing, guard }), { renderError: renderAnthropicError });

@@ -66,8 +66,19 @@ type MaybePromise = void | Promise<void>;
 export interface InferenceHook {
   /** Shown in logs when the hook fails; use your module id. */
   name?: string;
-  /** Before any upstream call. Throwing (e.g. BUDGET_EXCEEDED) fails the request; nothing is dispatched. */
+  /**
+   * Before any upstream call, one hook after the other in registration order; may change
+   * `ctx.request` (e.g. the system prompt). Throwing fails the request; nothing is dispatched.
+   */
   beforeDispatch?(ctx: InferenceContext): MaybePromise;
+  /**
+   * May this request go upstream? Runs after every `beforeDispatch`, at the same time as the
+   * other hooks' `admit` and the checks middlewares deferred (see deferred-checks), so that
+   * budget holds and limit checks — a Redis round trip each — cost one round trip of waiting.
+   * Must not change `ctx.request`. Throwing (e.g. BUDGET_EXCEEDED) refuses the request; when
+   * any check refuses, `onError` runs for every hook, so undo what you reserved there.
+   */
+  admit?(ctx: InferenceContext): MaybePromise;
   /** Each streamed chunk, before it is forwarded. Throwing ends the stream with that error. */
   onChunk?(ctx: ChatInferenceContext, chunk: ChatChunk): MaybePromise;
   /** After a successful answer (streams: after the last chunk). Errors are logged, not sent. */

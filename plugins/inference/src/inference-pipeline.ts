@@ -33,6 +33,8 @@ export interface InferenceInput<R> {
   request: R;
   /** The client's connection; aborting it aborts the upstream call. */
   signal: AbortSignal;
+  /** Admission checks middlewares started for this request (deferred-checks); awaited with the `admit` hooks. */
+  deferredChecks?: readonly Promise<void>[];
 }
 
 export interface ChatOutcome {
@@ -101,7 +103,7 @@ export class InferencePipeline implements InferenceService {
     const ctx = this.context('chat', input, route, false) as ChatInferenceContext;
     const response = await this.whole(
       ctx,
-      input.signal,
+      input,
       () => this.deps.dispatch.chat(route, ctx.request, { signal: input.signal, requestId: ctx.requestId }),
       (answer) => ({ promptTokens: estimatePromptTokens(ctx.request), completionTokens: estimateTokens(outputChars(answer)) }),
     );
@@ -118,7 +120,7 @@ export class InferencePipeline implements InferenceService {
     if (input.signal.aborted) onClientAbort();
     else input.signal.addEventListener('abort', onClientAbort, { once: true });
     try {
-      await this.beforeDispatch(hooks, ctx);
+      await this.beforeDispatch(hooks, ctx, input.deferredChecks);
       const served = await this.deps.dispatch.chatStream(route, ctx.request, { signal: upstream.signal, requestId: ctx.requestId });
       recordServed(ctx, served);
       return { ctx, chunks: this.settleStream(hooks, ctx, served.chunks, upstream, input.signal, onClientAbort) };
@@ -133,7 +135,7 @@ export class InferencePipeline implements InferenceService {
     const ctx = this.context('embedding', input, route, false) as EmbeddingInferenceContext;
     const response = await this.whole(
       ctx,
-      input.signal,
+      input,
       () => this.deps.dispatch.embeddings(route, ctx.request, { signal: input.signal, requestId: ctx.requestId }),
       () => ({ promptTokens: estimateTokens(ctx.request.input.reduce((sum, s) => sum + s.length, 0)), completionTokens: 0 }),
     );
@@ -147,13 +149,13 @@ export class InferencePipeline implements InferenceService {
    */
   private async whole<R extends ChatResponse | EmbeddingResponse>(
     ctx: InferenceContext,
-    signal: AbortSignal,
+    input: InferenceInput<unknown>,
     serve: () => Promise<Served & { response: R }>,
     estimateUsage: (response: R) => Usage,
   ): Promise<R> {
     const hooks = this.deps.hooks.list();
     try {
-      await this.beforeDispatch(hooks, ctx);
+      await this.beforeDispatch(hooks, ctx, input.deferredChecks);
       const served = await serve();
       recordServed(ctx, served);
       ctx.usage = served.response.usage ?? estimateUsage(served.response);
@@ -162,7 +164,7 @@ export class InferencePipeline implements InferenceService {
       await this.afterResponse(hooks, ctx, served.response);
       return served.response;
     } catch (err) {
-      throw await this.fail(hooks, ctx, err, signal);
+      throw await this.fail(hooks, ctx, err, input.signal);
     }
   }
 
@@ -210,8 +212,16 @@ export class InferencePipeline implements InferenceService {
     }
   }
 
-  private async beforeDispatch(hooks: readonly InferenceHook[], ctx: InferenceContext): Promise<void> {
+  /** `beforeDispatch` hooks in order, then admission: `admit` hooks and deferred checks at once. */
+  private async beforeDispatch(hooks: readonly InferenceHook[], ctx: InferenceContext, deferred: readonly Promise<void>[] = []): Promise<void> {
     for (const hook of hooks) if (hook.beforeDispatch) await hook.beforeDispatch(ctx);
+    const checks = [...deferred];
+    for (const hook of hooks) if (hook.admit) checks.push((async () => hook.admit!(ctx))());
+    if (checks.length === 0) return;
+    if (checks.length === 1) return checks[0];
+    // All of them settle before a refusal is thrown, so onError sees every hold that was placed.
+    // The first refusal in order (deferred checks, then hooks by registration) is the answer.
+    for (const result of await Promise.allSettled(checks)) if (result.status === 'rejected') throw result.reason;
   }
 
   private async afterResponse(hooks: readonly InferenceHook[], ctx: InferenceContext, result: InferenceResult): Promise<void> {

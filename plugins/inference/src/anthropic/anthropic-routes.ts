@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import type { RoutingService } from '@scaigrid/plugin-routing';
 import type { ChatChunk, ChatRequest } from '../chat-model.js';
+import { deferredChecks } from '../deferred-checks.js';
 import { toGatewayError } from '../errors.js';
 import type { ChatInferenceContext } from '../inference-hooks.js';
 import type { InferenceInput, InferenceService } from '../inference-pipeline.js';
@@ -32,7 +33,7 @@ export interface AnthropicRoutesDeps {
 }
 
 function input(c: Context, request: ChatRequest): InferenceInput<ChatRequest> {
-  return { api: 'anthropic', requestId: c.get('requestId'), caller: c.get('caller')!, request, signal: c.req.raw.signal };
+  return { api: 'anthropic', requestId: c.get('requestId'), caller: c.get('caller')!, request, signal: c.req.raw.signal, deferredChecks: deferredChecks(c) };
 }
 
 export function anthropicRoutes(deps: AnthropicRoutesDeps): Hono {

@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import type { RoutingService } from '@scaigrid/plugin-routing';
 import type { ChatChunk } from '../chat-model.js';
+import { deferredChecks } from '../deferred-checks.js';
 import { toGatewayError } from '../errors.js';
 import type { InferenceInput, InferenceService } from '../inference-pipeline.js';
 import type { ChatInferenceContext } from '../inference-hooks.js';
@@ -29,7 +30,7 @@ export interface OpenAIRoutesDeps {
 }
 
 function input<R>(c: Context, request: R): InferenceInput<R> {
-  return { api: 'openai', requestId: c.get('requestId'), caller: c.get('caller')!, request, signal: c.req.raw.signal };
+  return { api: 'openai', requestId: c.get('requestId'), caller: c.get('caller')!, request, signal: c.req.raw.signal, deferredChecks: deferredChecks(c) };
 }
 
 export function openAIRoutes(deps: OpenAIRoutesDeps): Hono {
