@@ -5,7 +5,7 @@
  * scrypt, argon2) would only add latency to every request: those defend low-entropy
  * passwords against guessing, while a 256-bit random secret cannot be guessed from its hash.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 export const API_KEY_PREFIX = 'sgk_';
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
@@ -32,9 +32,9 @@ export function isApiKeyFormat(token: string): boolean {
   return token.startsWith(API_KEY_PREFIX);
 }
 
-/** Hex SHA-256 of the whole key: what the database and the cache hold. */
+/** Hex SHA-256 of the whole key: what the database and the cache hold. One-shot `hash`: no Hash object per request. */
 export function hashApiKey(key: string): string {
-  return createHash('sha256').update(key, 'utf8').digest('hex');
+  return hash('sha256', key, 'hex');
 }
 
 export function apiKeyHint(key: string): string {

@@ -7,7 +7,6 @@
  * our credentials scrubbed), Retry-After and the retryable flag. Provider-neutral on purpose:
  * the Anthropic dispatcher and the OpenAI-compatible family share it.
  */
-import { request } from 'undici';
 import type { Dispatcher as UndiciDispatcher } from 'undici';
 import { UpstreamError, type DispatchCall } from './dispatcher.js';
 
@@ -20,6 +19,25 @@ export interface UpstreamRequest {
 }
 
 export type UpstreamResponse = UndiciDispatcher.ResponseData;
+
+/**
+ * `origin` and `path` of each upstream URL, parsed once: a provider has a handful of URLs, and
+ * parsing one per request was a visible share of a request's cost. Bounded in case URLs carry
+ * per-request parts.
+ */
+const parsedUrls = new Map<string, { origin: string; path: string }>();
+const MAX_PARSED_URLS = 1000;
+
+function originAndPath(url: string): { origin: string; path: string } {
+  let parsed = parsedUrls.get(url);
+  if (!parsed) {
+    const u = new URL(url);
+    parsed = { origin: u.origin, path: `${u.pathname}${u.search}` };
+    if (parsedUrls.size >= MAX_PARSED_URLS) parsedUrls.clear();
+    parsedUrls.set(url, parsed);
+  }
+  return parsed;
+}
 
 /** Upstream error bodies can be large HTML pages; we keep only what a message needs. */
 const MAX_ERROR_BODY_BYTES = 16 * 1024;
@@ -34,11 +52,11 @@ export async function postJson(call: DispatchCall, upstream: UpstreamRequest): P
   const idleTimeout = timeoutMs > 0 && Number.isFinite(timeoutMs) ? timeoutMs : undefined;
   let response: UpstreamResponse;
   try {
-    response = await request(upstream.url, {
+    response = await call.http.dispatcher.request({
+      ...originAndPath(upstream.url),
       method: 'POST',
       headers: { 'content-type': 'application/json', ...upstream.headers },
       body: JSON.stringify(upstream.body),
-      dispatcher: call.http.dispatcher,
       signal: call.signal,
       // undici's own timeouts bound time-to-headers and idle gaps between body chunks; the
       // whole-call deadline is the dispatch plugin's, delivered through call.signal.
