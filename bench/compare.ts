@@ -41,7 +41,7 @@ const upstreamPort = await new Promise<number>((r) => mock.stdout!.on('data', (d
 
 const apiKey = newApiKey();
 const gateways: Record<'this' | 'base', RunningGateway> = {
-  this: await startGateway({ upstreamPort, apiKey, cpu: 0, env: Object.fromEntries(args['this-env']!.map((kv) => kv.split('=', 2))) }),
+  this: await startGateway({ upstreamPort, apiKey, cpu: 0, env: Object.fromEntries(args['this-env']!.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])) }),
   base: await startGateway({ upstreamPort, apiKey, cpu: 0, cwd: base, serverScript: join(base, 'packages/server/scripts/start.mjs') }),
 };
 const body = JSON.stringify({
