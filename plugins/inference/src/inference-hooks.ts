@@ -3,7 +3,9 @@
  * The extension points of the request path (DESIGN.md §6). Accounting, prompts, audit and
  * others register hooks through the `inference.hooks` service instead of being called by
  * name, so each of them stays optional: with no hook registered the pipeline still serves.
- * Hooks run in registration order, which is the modules' topological (setup) order.
+ * Hooks are called in registration order, which is the modules' topological (setup) order;
+ * `beforeDispatch` hooks one after the other, `admit`, `afterResponse` and `onError` hooks all
+ * started at once and awaited together (each is usually one Redis write).
  */
 import { serviceRef, type GatewayError } from '@scaigrid/kernel';
 import type { Caller } from '@scaigrid/plugin-auth';

@@ -224,26 +224,39 @@ export class InferencePipeline implements InferenceService {
     for (const result of await Promise.allSettled(checks)) if (result.status === 'rejected') throw result.reason;
   }
 
+  /**
+   * Every hook's afterResponse, started in registration order and awaited together: each is
+   * usually a write (settle a budget, count tokens), and issued in one turn they share the
+   * round trip instead of queueing behind one another.
+   */
   private async afterResponse(hooks: readonly InferenceHook[], ctx: InferenceContext, result: InferenceResult): Promise<void> {
+    const running: Promise<void>[] = [];
     for (const hook of hooks) {
       if (!hook.afterResponse) continue;
-      try {
-        await hook.afterResponse(ctx, result);
-      } catch (err) {
+      running.push(
         // The answer exists and was paid for upstream; a failing observer must not take it from the client.
-        this.deps.log.error({ err, hook: hook.name, requestId: ctx.requestId }, 'afterResponse hook failed');
-      }
+        this.guarded(() => hook.afterResponse!(ctx, result), (err) => this.deps.log.error({ err, hook: hook.name, requestId: ctx.requestId }, 'afterResponse hook failed')),
+      );
     }
+    await Promise.all(running);
   }
 
+  /** Like afterResponse: every hook's onError at once, failures logged. */
   private async onError(hooks: readonly InferenceHook[], ctx: InferenceContext, error: GatewayError): Promise<void> {
+    const running: Promise<void>[] = [];
     for (const hook of hooks) {
       if (!hook.onError) continue;
-      try {
-        await hook.onError(ctx, error);
-      } catch (err) {
-        this.deps.log.error({ err, hook: hook.name, requestId: ctx.requestId }, 'onError hook failed');
-      }
+      running.push(this.guarded(() => hook.onError!(ctx, error), (err) => this.deps.log.error({ err, hook: hook.name, requestId: ctx.requestId }, 'onError hook failed')));
+    }
+    await Promise.all(running);
+  }
+
+  /** Runs a hook; resolves either way, handing a throw or rejection to `onFailure`. */
+  private async guarded(run: () => void | Promise<void>, onFailure: (err: unknown) => void): Promise<void> {
+    try {
+      await run();
+    } catch (err) {
+      onFailure(err);
     }
   }
 
