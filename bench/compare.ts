@@ -53,6 +53,7 @@ const body = JSON.stringify({
 const target = (g: RunningGateway) => ({ url: `${g.url}/oai/v1/chat/completions`, headers: { authorization: `Bearer ${apiKey}` } });
 
 const results: Record<'this' | 'base', number[]> = { this: [], base: [] };
+const p50s: Record<'this' | 'base', number[]> = { this: [], base: [] };
 for (const name of ['this', 'base'] as const) await runLoad(target(gateways[name]), body, connections, 2);
 for (let round = 0; round < rounds; round++) {
   const order = round % 2 === 0 ? (['this', 'base'] as const) : (['base', 'this'] as const);
@@ -62,11 +63,13 @@ for (let round = 0; round < rounds; round++) {
     const load = await runLoad(target(g), body, connections, seconds);
     if (load.failed > 0) throw new Error(`${name}: ${load.failed} failed requests`);
     results[name].push((cpuMicros(g.pid) - before) / load.ok);
+    p50s[name].push(load.p50);
   }
   process.stderr.write(`[compare] round ${round + 1}/${rounds}: this ${results.this.at(-1)!.toFixed(0)} µs/req, base ${results.base.at(-1)!.toFixed(0)} µs/req\n`);
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const [a, b] = [median(results.this), median(results.base)];
 process.stdout.write(`${args.scenario} at ${connections} connections, CPU µs/request (median of ${rounds}): this ${a.toFixed(0)}, base ${b.toFixed(0)} (${(((a - b) / b) * 100).toFixed(1)} %)\n`);
+process.stdout.write(`p50 latency ms (median of ${rounds}): this ${median(p50s.this).toFixed(2)}, base ${median(p50s.base).toFixed(2)}\n`);
 await Promise.all(Object.values(gateways).map((g) => g.stop()));
 mock.kill('SIGKILL');
