@@ -40,9 +40,13 @@ process.once('exit', () => mock.kill('SIGKILL'));
 const upstreamPort = await new Promise<number>((r) => mock.stdout!.on('data', (d) => { const m = /listening (\d+)/.exec(String(d)); if (m) r(Number(m[1])); }));
 
 const apiKey = newApiKey();
+const started: RunningGateway[] = [];
+// A failed run (a gateway that does not start, a load error) must not leave gateways behind.
+process.once('exit', () => started.forEach((g) => { try { process.kill(g.pid, 'SIGKILL'); } catch { /* gone already */ } }));
+const track = (g: RunningGateway) => (started.push(g), g);
 const gateways: Record<'this' | 'base', RunningGateway> = {
-  this: await startGateway({ upstreamPort, apiKey, cpu: 0, env: Object.fromEntries(args['this-env']!.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])) }),
-  base: await startGateway({ upstreamPort, apiKey, cpu: 0, cwd: base, serverScript: join(base, 'packages/server/scripts/start.mjs') }),
+  this: track(await startGateway({ upstreamPort, apiKey, cpu: 0, env: Object.fromEntries(args['this-env']!.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])) })),
+  base: track(await startGateway({ upstreamPort, apiKey, cpu: 0, cwd: base, serverScript: join(base, 'packages/server/scripts/start.mjs') })),
 };
 const body = JSON.stringify({
   model: MODELS.fast,
@@ -71,5 +75,6 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const [a, b] = [median(results.this), median(results.base)];
 process.stdout.write(`${args.scenario} at ${connections} connections, CPU µs/request (median of ${rounds}): this ${a.toFixed(0)}, base ${b.toFixed(0)} (${(((a - b) / b) * 100).toFixed(1)} %)\n`);
 process.stdout.write(`p50 latency ms (median of ${rounds}): this ${median(p50s.this).toFixed(2)}, base ${median(p50s.base).toFixed(2)}\n`);
+started.length = 0;
 await Promise.all(Object.values(gateways).map((g) => g.stop()));
 mock.kill('SIGKILL');
