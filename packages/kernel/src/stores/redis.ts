@@ -37,13 +37,14 @@ export async function openRedis(url: string, options: OpenRedisOptions = {}): Pr
   );
 }
 
-type Factory = (options: { keyPrefix?: string; maxRetriesPerRequest?: number | null; shared: boolean }) => Redis;
+type Factory = (options: { keyPrefix?: string; maxRetriesPerRequest?: number | null; connectionName?: string; shared: boolean }) => Redis;
 
 async function serverStore(url: string, namespace: string): Promise<RedisStore> {
   const { Redis } = await import('ioredis');
-  return createStore(url, namespace, false, ({ keyPrefix, maxRetriesPerRequest, shared }) =>
+  return createStore(url, namespace, false, ({ keyPrefix, maxRetriesPerRequest, connectionName, shared }) =>
     new Redis(url, {
       keyPrefix,
+      connectionName,
       // Shared clients serve many concurrent requests; pipelining batches their commands per tick.
       // Dedicated connections run blocking commands, which must not share a pipeline.
       enableAutoPipelining: shared,
@@ -81,10 +82,10 @@ function createStore(url: string, namespace: string, embedded: boolean, make: Fa
     embedded,
     namespace,
     client,
-    connect(options: { keyPrefix?: string; maxRetriesPerRequest?: number | null } = {}) {
+    connect(options: { keyPrefix?: string; maxRetriesPerRequest?: number | null; connectionName?: string } = {}) {
       if (closed) throw new Error(`Redis store '${redactUrl(url)}' is closed.`);
       // No namespace here: BullMQ refuses connections with a keyPrefix and sets its own `prefix`.
-      return make({ keyPrefix: options.keyPrefix, maxRetriesPerRequest: options.maxRetriesPerRequest, shared: false });
+      return make({ ...options, shared: false });
     },
     async ping() {
       try {

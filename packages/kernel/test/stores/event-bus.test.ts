@@ -147,6 +147,24 @@ function contract(name: string, redisUrl: () => string) {
       expect(got).toEqual(['one']);
     });
 
+    it('hands a burst larger than a read batch to a slow subscriber whole and in order, without holding up other topics', async () => {
+      const { hub } = await setup();
+      const slow: number[] = [];
+      const other: string[] = [];
+      await hub.forModule('slow').subscribe<number>('burst', async (m) => {
+        await sleep(1);
+        slow.push(m.payload);
+      });
+      await hub.forModule('fast').subscribe<string>('ping', (m) => void other.push(m.payload));
+      const sent = Array.from({ length: 250 }, (_, i) => i);
+      await Promise.all(sent.map((i) => hub.forModule('src').publish('burst', i)));
+      await hub.forModule('src').publish('ping', 'pong');
+      await waitFor(() => other.length === 1, 'the other topic');
+      expect(slow.length).toBeLessThan(sent.length);
+      await waitFor(() => slow.length === sent.length, 'the whole burst');
+      expect(slow).toEqual(sent);
+    });
+
     it('rejects topics that cannot be stream keys', async () => {
       const { hub } = await setup();
       await expect(hub.forModule('m').publish('has space', 1)).rejects.toThrow(/topic 'has space'/);
@@ -230,6 +248,28 @@ describe.runIf(Boolean(redisUrl))('Redis Streams', () => {
     redis = null;
     hub = null;
     namespace = '';
+  });
+
+  it('reads all broadcast subscriptions of a process over one connection, and reads a new one at once', async () => {
+    await publisher();
+    const events = hub!;
+    const got: string[] = [];
+    for (const topic of ['t1', 't2', 't3', 't4', 't5']) await events.forModule('m').subscribe<string>(topic, (m) => void got.push(m.payload));
+    const raw = redis!.connect();
+    const clients = String(await raw.client('LIST')).split('\n').filter((line) => line.includes(`name=${namespace}:events-reader `));
+    raw.disconnect();
+    expect(clients).toHaveLength(1);
+
+    // The reader is blocked on t1..t5 by now; a sixth topic must not wait for the block to time out.
+    await sleep(100);
+    await events.forModule('m').subscribe<string>('t6', (m) => void got.push(m.payload));
+    const published = Date.now();
+    await events.forModule('x').publish('t6', 'six');
+    await waitFor(() => got.includes('six'), 'the message on the new topic');
+    expect(Date.now() - published).toBeLessThan(500);
+    for (const topic of ['t1', 't2', 't3', 't4', 't5']) await events.forModule('x').publish(topic, topic);
+    await waitFor(() => got.length === 6, 'a message on every topic');
+    expect(got.slice(1).sort()).toEqual(['t1', 't2', 't3', 't4', 't5']);
   });
 
   it('delivers a publish to a broadcast subscriber in another process', async () => {
