@@ -1,7 +1,9 @@
 /**
  * @module bench/cold-start
  * Cold start to `/ready`: spawns the real `scaigrid` process N times on fresh embedded
- * stores and times from spawn to the first 200 from /ready. Prints each run and the median.
+ * stores and times from spawn to the first 200 from /ready. Prints each run and the median,
+ * with the CPU time the process used to get there (user + system, all threads) and its RSS
+ * then: on a shared machine the wall time swings with other load, the CPU time much less.
  * Runs what `pnpm start` runs (the built bundle when there is one, else main.ts via tsx).
  *
  * @example
@@ -13,7 +15,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { serverCommand } from './gateway.js';
+import { cpuMicros, rssMb, serverCommand } from './gateway.js';
 
 const root = resolve(import.meta.dirname, '..');
 
@@ -26,11 +28,25 @@ async function freePort(): Promise<number> {
   });
 }
 
+export interface ColdStart {
+  /** Spawn to the first 200 from /ready. */
+  ms: number;
+  /** CPU time of the process until then. */
+  cpuMs: number;
+  /** Resident memory at that moment. */
+  rssMb: number;
+}
+
 /**
- * One cold start: a fresh sqlite file and blob dir, the given config (default: the built-in
- * quick start), `env` on top of this process's environment (e.g. `SCAIGRID_REDIS_URL`).
+ * One cold start in milliseconds: a fresh sqlite file and blob dir, the given config (default:
+ * the built-in quick start), `env` on top of this process's environment (e.g. `SCAIGRID_REDIS_URL`).
  */
 export async function coldStart(config?: string, env: NodeJS.ProcessEnv = {}): Promise<number> {
+  return (await measureColdStart(config, env)).ms;
+}
+
+/** One cold start with the CPU time and memory it took. */
+export async function measureColdStart(config?: string, env: NodeJS.ProcessEnv = {}): Promise<ColdStart> {
   const cwd = mkdtempSync(join(tmpdir(), 'sg-cold-'));
   const port = await freePort();
   const started = performance.now();
@@ -51,7 +67,7 @@ export async function coldStart(config?: string, env: NodeJS.ProcessEnv = {}): P
     for (;;) {
       try {
         const res = await fetch(`http://127.0.0.1:${port}/ready`);
-        if (res.status === 200) return performance.now() - started;
+        if (res.status === 200) return { ms: performance.now() - started, cpuMs: cpuMicros(child.pid!) / 1000, rssMb: rssMb(child.pid!) };
       } catch {
         // not listening yet
       }
@@ -66,12 +82,15 @@ export async function coldStart(config?: string, env: NodeJS.ProcessEnv = {}): P
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, config: { type: 'string' } } });
-  const times: number[] = [];
+  const runs: ColdStart[] = [];
   for (let i = 0; i < Number(values.runs); i++) {
-    const ms = await coldStart(values.config);
-    times.push(ms);
-    console.log(`run ${i + 1}: ${ms.toFixed(0)} ms`);
+    const run = await measureColdStart(values.config);
+    runs.push(run);
+    console.log(`run ${i + 1}: ${run.ms.toFixed(0)} ms (CPU ${run.cpuMs.toFixed(0)} ms, RSS ${run.rssMb.toFixed(1)} MB)`);
   }
-  const sorted = [...times].sort((a, b) => a - b);
-  console.log(`median cold start to /ready: ${sorted[Math.floor(sorted.length / 2)].toFixed(0)} ms (${times.length} runs)`);
+  const median = (pick: (r: ColdStart) => number) => [...runs.map(pick)].sort((a, b) => a - b)[Math.floor(runs.length / 2)];
+  console.log(
+    `median cold start to /ready: ${median((r) => r.ms).toFixed(0)} ms (${runs.length} runs); ` +
+      `CPU to ready ${median((r) => r.cpuMs).toFixed(0)} ms, RSS at ready ${median((r) => r.rssMb).toFixed(1)} MB`,
+  );
 }

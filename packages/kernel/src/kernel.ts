@@ -118,7 +118,7 @@ export class Kernel {
   async open(): Promise<Stores> {
     if (this.stores) return this.stores;
     const database = await openDatabase(this.config.database);
-    const redis = openRedis(this.config.redis, { namespace: this.config.redisNamespace });
+    const redis = await openRedis(this.config.redis, { namespace: this.config.redisNamespace });
     const blobs = openBlobStore(this.config.blobs);
     const events = createEventHub({ redis, instanceId: this.instanceId, log: this.log.child({ component: 'events' }) });
     const http = createHttpClient();

@@ -8,6 +8,10 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, bundleFile, bundleIsFresh, root } from './build.mjs';
+import { tuneHeap } from './heap-tuning.mjs';
+
+// Before the server allocates anything: see heap-tuning.mjs.
+tuneHeap();
 
 let entry = bundleFile;
 if (process.env.SCAIGRID_NO_BUNDLE === '1') entry = undefined;

@@ -7,7 +7,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import { Umzug, type RunnableMigration, type UmzugStorage } from 'umzug';
+import type { RunnableMigration, UmzugStorage } from 'umzug';
 import type { Module } from '../module.js';
 import type { Database } from '../stores/types.js';
 import { createMigrationContext, tablePrefix } from './migration-context.js';
@@ -40,8 +40,8 @@ export interface ModuleMigrator {
   readonly moduleId: string;
   /** Reads the module's table without creating it. */
   status(): Promise<ModuleMigrationStatus>;
-  /** Fails with `MIGRATION_MISSING` if the table records a migration the module no longer lists. */
-  verify(): Promise<void>;
+  /** Fails with `MIGRATION_MISSING` if the table records a migration the module no longer lists; else the status. */
+  verify(): Promise<ModuleMigrationStatus>;
   /** Applies the pending migrations in list order; returns their names. Call under the migration lock. */
   up(): Promise<string[]>;
 }
@@ -94,9 +94,10 @@ export function createModuleMigrator(
     };
   };
 
-  const verify = async (): Promise<void> => {
-    const { missing } = await status();
-    if (missing.length === 0) return;
+  const verify = async (): Promise<ModuleMigrationStatus> => {
+    const current = await status();
+    const { missing } = current;
+    if (missing.length === 0) return current;
     throw new MigrationError(
       'MIGRATION_MISSING',
       moduleId,
@@ -138,7 +139,10 @@ export function createModuleMigrator(
   const up = async (): Promise<string[]> => {
     if (module.migrations.length === 0) return [];
     await ensureMigrationsTable(database, table);
-    await verify();
+    // Umzug loads a CLI framework with it (@rushstack/ts-command-line, a JSON schema validator):
+    // imported only when there is something to apply, so an up-to-date start never pays for it.
+    if ((await verify()).pending.length === 0) return [];
+    const { Umzug } = await import('umzug');
     const umzug = new Umzug({
       migrations: module.migrations.map(
         (migration): RunnableMigration<unknown> => ({

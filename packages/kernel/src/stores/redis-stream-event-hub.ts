@@ -1,16 +1,19 @@
 /**
  * @module stores/redis-stream-event-hub
  * The event hub across processes: one Redis stream per topic (`<namespace>:events:<topic>`,
- * trimmed to about 10 000 entries). A broadcast subscription reads, on its own blocking
- * connection, everything added after it subscribed. A queue subscription reads through a
- * consumer group, acknowledges after its handler succeeds, replays its own unacknowledged
+ * trimmed to about 10 000 entries). A broadcast subscription gets everything added after it
+ * subscribed; all of a process's broadcast subscriptions share one blocking connection (see
+ * redis-stream-broadcast-reader). A queue subscription reads through a consumer group on its
+ * own connection, acknowledges after its handler succeeds, replays its own unacknowledged
  * entries when it starts, and claims entries left idle by consumers that died, so that what
  * was published while a consumer was down, or while it crashed mid-handling, is still handled.
  */
 import type { Redis } from 'ioredis';
-import type { EventBus, EventHandler, EventMessage, SubscribeOptions } from './types.js';
+import type { EventBus, EventHandler, SubscribeOptions } from './types.js';
 import type { EventHub, EventHubOptions } from './event-bus.js';
 import { assertTopic, encodePayload } from './event-codec.js';
+import { createBroadcastReader } from './redis-stream-broadcast-reader.js';
+import { toEventMessage, type StreamEntry } from './redis-stream-entry.js';
 
 const MAX_LENGTH = '10000';
 /** Short enough that a stopped subscription notices promptly even if disconnecting is slow. */
@@ -22,8 +25,6 @@ const CLAIM_EVERY_MS = 30_000;
 /** After this many deliveries an entry whose handler keeps failing is logged and dropped. */
 const MAX_DELIVERIES = 5;
 
-type StreamEntry = [id: string, fields: string[] | null];
-
 export function createRedisStreamEventHub(options: EventHubOptions): EventHub {
   const { redis, instanceId, log } = options;
   const keyOf = (topic: string) => `${redis.namespace}:events:${assertTopic(topic)}`;
@@ -33,24 +34,19 @@ export function createRedisStreamEventHub(options: EventHubOptions): EventHub {
 
   // Unprefixed, so the stream keys are spelled out in full in every command; non-blocking commands only.
   const command = (): Redis => (commands ??= redis.connect());
-
-  const toMessage = (topic: string, [id, fields]: StreamEntry): EventMessage => {
-    const record: Record<string, string> = {};
-    for (let i = 0; fields && i < fields.length; i += 2) record[fields[i]] = fields[i + 1];
-    return { id, topic, payload: JSON.parse(record.payload ?? 'null'), source: record.source ?? '', time: Number(record.time ?? 0) };
-  };
+  const broadcast = createBroadcastReader({ redis, command, log });
 
   const subscribe = async (moduleId: string, topic: string, handler: EventHandler<any>, subscribeOptions: SubscribeOptions = {}) => {
     if (closed) throw new Error('Event hub is closed.');
     const key = keyOf(topic);
-    const queue = subscribeOptions.mode === 'queue';
+    if (subscribeOptions.mode !== 'queue') return broadcast.subscribe(moduleId, topic, key, handler);
     const group = subscribeOptions.group ?? moduleId;
     let active = true;
     let wake: (() => void) | null = null;
 
     const handle = async (entry: StreamEntry): Promise<boolean> => {
       try {
-        await handler(toMessage(topic, entry));
+        await handler(toEventMessage(topic, entry));
         return true;
       } catch (err) {
         log.error({ err, module: moduleId, topic, eventId: entry[0] }, 'Event handler failed');
@@ -103,30 +99,15 @@ export function createRedisStreamEventHub(options: EventHubOptions): EventHub {
       for (const entry of claimed) if (active) await handleAndAck(entry);
     };
 
-    let cursor = '0-0';
-    if (queue) {
-      await ensureGroup();
-    } else {
-      // Only what is added after subscribe() resolves: start from the stream's current last id.
-      const last = (await command().xrevrange(key, '+', '-', 'COUNT', 1)) as StreamEntry[];
-      cursor = last[0]?.[0] ?? '0-0';
-    }
+    await ensureGroup();
 
-    // A dedicated connection per subscription: XREAD BLOCK holds it for up to BLOCK_MS at a time.
+    // A dedicated connection per queue subscription: XREADGROUP BLOCK holds it for up to BLOCK_MS at a time.
     const reader = redis.connect();
     const run = async () => {
       let nextClaim = 0;
       let replayed = false;
       while (active) {
         try {
-          if (!queue) {
-            const result = (await reader.xread('COUNT', BATCH, 'BLOCK', BLOCK_MS, 'STREAMS', key, cursor)) as [string, StreamEntry[]][] | null;
-            for (const entry of result?.[0]?.[1] ?? []) {
-              cursor = entry[0];
-              await handle(entry);
-            }
-            continue;
-          }
           if (!replayed) {
             await replayOwnPending();
             replayed = true;
@@ -141,7 +122,7 @@ export function createRedisStreamEventHub(options: EventHubOptions): EventHub {
           if (!active) return;
           const message = String((err as Error).message);
           // The stream (and its group) was deleted under us: recreate and go on.
-          if (queue && message.includes('NOGROUP')) {
+          if (message.includes('NOGROUP')) {
             await ensureGroup().catch(() => undefined);
             continue;
           }
@@ -183,7 +164,7 @@ export function createRedisStreamEventHub(options: EventHubOptions): EventHub {
     },
     async close() {
       closed = true;
-      await Promise.all([...stops].map((stop) => stop()));
+      await Promise.all([broadcast.close(), ...[...stops].map((stop) => stop())]);
       if (commands) await commands.quit().catch(() => commands?.disconnect());
       commands = null;
     },

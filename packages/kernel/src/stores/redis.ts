@@ -4,9 +4,10 @@
  * `memory://` uses ioredis-mock, embedded in this process, so a fresh checkout runs without a
  * server. Every key the gateway writes lives under `<namespace>:` so that test runs (and
  * several gateways) can share one server; `client(prefix)` adds a module's own `<prefix>:`.
+ * Each driver is imported only when its scheme is opened: ioredis-mock carries a Lua VM
+ * (fengari) that a gateway on a real server would otherwise load and keep for nothing.
  */
-import { Redis } from 'ioredis';
-import RedisMock from 'ioredis-mock';
+import type { Redis } from 'ioredis';
 import type { RedisStore } from './types.js';
 import { redactUrl, urlScheme } from './redact-url.js';
 
@@ -21,9 +22,9 @@ let memoryStoreCount = 0;
 /**
  * Opens the store named by `url`. `memory://` is private to the returned store; `memory://<name>`
  * shares its data with every store opened under the same name in this process.
- * @example const redis = openRedis('memory://'); await redis.client('auth').set('k', 'v'); // key sg:auth:k
+ * @example const redis = await openRedis('memory://'); await redis.client('auth').set('k', 'v'); // key sg:auth:k
  */
-export function openRedis(url: string, options: OpenRedisOptions = {}): RedisStore {
+export async function openRedis(url: string, options: OpenRedisOptions = {}): Promise<RedisStore> {
   const namespace = options.namespace ?? 'sg';
   if (!/^[A-Za-z0-9_.-]+$/.test(namespace)) {
     throw new Error(`Redis namespace '${namespace}' is invalid: use letters, digits, '_', '.' or '-'.`);
@@ -36,12 +37,14 @@ export function openRedis(url: string, options: OpenRedisOptions = {}): RedisSto
   );
 }
 
-type Factory = (options: { keyPrefix?: string; maxRetriesPerRequest?: number | null; shared: boolean }) => Redis;
+type Factory = (options: { keyPrefix?: string; maxRetriesPerRequest?: number | null; connectionName?: string; shared: boolean }) => Redis;
 
-function serverStore(url: string, namespace: string): RedisStore {
-  return createStore(url, namespace, false, ({ keyPrefix, maxRetriesPerRequest, shared }) =>
+async function serverStore(url: string, namespace: string): Promise<RedisStore> {
+  const { Redis } = await import('ioredis');
+  return createStore(url, namespace, false, ({ keyPrefix, maxRetriesPerRequest, connectionName, shared }) =>
     new Redis(url, {
       keyPrefix,
+      connectionName,
       // Shared clients serve many concurrent requests; pipelining batches their commands per tick.
       // Dedicated connections run blocking commands, which must not share a pipeline.
       enableAutoPipelining: shared,
@@ -50,7 +53,8 @@ function serverStore(url: string, namespace: string): RedisStore {
   );
 }
 
-function memoryStore(url: string, namespace: string): RedisStore {
+async function memoryStore(url: string, namespace: string): Promise<RedisStore> {
+  const { default: RedisMock } = await import('ioredis-mock');
   const name = url.slice('memory:'.length).replace(/^\/\//, '').replace(/\/+$/, '');
   const host = name === '' ? `scaigrid-memory-${++memoryStoreCount}-${process.pid}` : `scaigrid-memory-named-${name}`;
   return createStore(url, namespace, true, ({ keyPrefix }) =>
@@ -78,10 +82,10 @@ function createStore(url: string, namespace: string, embedded: boolean, make: Fa
     embedded,
     namespace,
     client,
-    connect(options: { keyPrefix?: string; maxRetriesPerRequest?: number | null } = {}) {
+    connect(options: { keyPrefix?: string; maxRetriesPerRequest?: number | null; connectionName?: string } = {}) {
       if (closed) throw new Error(`Redis store '${redactUrl(url)}' is closed.`);
       // No namespace here: BullMQ refuses connections with a keyPrefix and sets its own `prefix`.
-      return make({ keyPrefix: options.keyPrefix, maxRetriesPerRequest: options.maxRetriesPerRequest, shared: false });
+      return make({ ...options, shared: false });
     },
     async ping() {
       try {

@@ -27,8 +27,11 @@ export interface RedisStore {
   readonly namespace: string;
   /** A client whose keys are prefixed with `<namespace>:<prefix>:`; created lazily and cached by prefix. */
   client(prefix?: string): Redis;
-  /** A fresh dedicated connection (blocking reads, BullMQ); the caller closes it. */
-  connect(options?: { keyPrefix?: string; maxRetriesPerRequest?: number | null }): Redis;
+  /**
+   * A fresh dedicated connection (blocking reads, BullMQ); the caller closes it. `connectionName`
+   * is set with CLIENT SETNAME, so an operator can tell the gateway's connections apart.
+   */
+  connect(options?: { keyPrefix?: string; maxRetriesPerRequest?: number | null; connectionName?: string }): Redis;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -59,7 +59,7 @@ describe.runIf(url)('task scheduler, real Redis (BullMQ)', () => {
   it('removes the schedules of tasks no longer declared, runs seconds crons, survives a failing handler', async () => {
     const namespace = uniqueNamespace();
     namespaces.push(namespace);
-    const store = testRedisStore(url!, namespace);
+    const store = await testRedisStore(url!, namespace);
     const handler = () => undefined;
     const first = await startTaskScheduler({
       redis: store,

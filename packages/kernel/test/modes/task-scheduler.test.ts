@@ -16,9 +16,10 @@ describe('task scheduler, embedded (memory://)', () => {
   it('runs an everyMs task repeatedly on a fixed grid, starting at once', async () => {
     const ticks: number[] = [];
     const { log } = captureLog();
+    const redis = await memory();
     const start = Date.now();
     scheduler = await startTaskScheduler({
-      redis: memory(),
+      redis,
       instanceId: 'a',
       log,
       tasks: [{ moduleId: 'test', name: 'every', everyMs: 200, handler: ({ tickAt }) => void ticks.push(tickAt) }],
@@ -33,7 +34,7 @@ describe('task scheduler, embedded (memory://)', () => {
   it('runs a seconds cron about once per second, on the second', async () => {
     const ticks: number[] = [];
     scheduler = await startTaskScheduler({
-      redis: memory(),
+      redis: await memory(),
       instanceId: 'a',
       log: captureLog().log,
       tasks: [{ moduleId: 'test', name: 'cron', cron: '* * * * * *', handler: ({ tickAt }) => void ticks.push(tickAt) }],
@@ -49,7 +50,7 @@ describe('task scheduler, embedded (memory://)', () => {
     let runs = 0;
     let aborted = false;
     const stopper = await startTaskScheduler({
-      redis: memory(),
+      redis: await memory(),
       instanceId: 'a',
       log: captureLog().log,
       tasks: [
@@ -78,7 +79,7 @@ describe('task scheduler, embedded (memory://)', () => {
     let maxActive = 0;
     const ticks: number[] = [];
     scheduler = await startTaskScheduler({
-      redis: memory(),
+      redis: await memory(),
       instanceId: 'a',
       log: captureLog().log,
       tasks: [
@@ -106,7 +107,7 @@ describe('task scheduler, embedded (memory://)', () => {
     const { log, lines } = captureLog();
     let healthy = 0;
     scheduler = await startTaskScheduler({
-      redis: memory(),
+      redis: await memory(),
       instanceId: 'a',
       log,
       tasks: [
@@ -122,8 +123,8 @@ describe('task scheduler, embedded (memory://)', () => {
   });
 
   it('rejects invalid declarations naming the task', async () => {
-    const start = (tasks: TaskDeclaration[]) =>
-      startTaskScheduler({ redis: memory(), instanceId: 'a', log: captureLog().log, tasks });
+    const start = async (tasks: TaskDeclaration[]) =>
+      startTaskScheduler({ redis: await memory(), instanceId: 'a', log: captureLog().log, tasks });
     const handler = () => undefined;
     await expect(start([{ moduleId: 'm', name: 'x', cron: 'not a cron', handler }])).rejects.toThrow(/\[TASK_INVALID\] Task 'm\/x'/);
     await expect(start([{ moduleId: 'm', name: 'x', handler }])).rejects.toThrow(/exactly one of 'cron' or 'everyMs'/);

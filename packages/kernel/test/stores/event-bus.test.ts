@@ -33,8 +33,8 @@ interface Setup {
 function contract(name: string, redisUrl: () => string) {
   describe(name, () => {
     const setups: Setup[] = [];
-    const setup = (namespace = uniqueNamespace(), instanceId = 'test-instance'): Setup => {
-      const redis = openRedis(redisUrl(), { namespace });
+    const setup = async (namespace = uniqueNamespace(), instanceId = 'test-instance'): Promise<Setup> => {
+      const redis = await openRedis(redisUrl(), { namespace });
       const { log, lines } = capturingLogger();
       const hub = createEventHub({ redis, instanceId, log });
       const created = { redis, hub, lines };
@@ -55,7 +55,7 @@ function contract(name: string, redisUrl: () => string) {
     });
 
     it('broadcasts each message to every subscriber, stamped with the publishing module', async () => {
-      const { hub } = setup();
+      const { hub } = await setup();
       const a: EventMessage[] = [];
       const b: EventMessage[] = [];
       await hub.forModule('cache').subscribe('keys.revoked', (m) => void a.push(m));
@@ -73,7 +73,7 @@ function contract(name: string, redisUrl: () => string) {
     });
 
     it('delivers only what is published after subscribe resolves', async () => {
-      const { hub } = setup();
+      const { hub } = await setup();
       await hub.forModule('auth').publish('t.old', 'before');
       const got: unknown[] = [];
       await hub.forModule('x').subscribe('t.old', (m) => void got.push(m.payload));
@@ -84,7 +84,7 @@ function contract(name: string, redisUrl: () => string) {
     });
 
     it('logs a failing handler and keeps delivering to it and to the others, in order', async () => {
-      const { hub, lines } = setup();
+      const { hub, lines } = await setup();
       const good: number[] = [];
       const flaky: number[] = [];
       await hub.forModule('bad').subscribe<number>('n', async (m) => {
@@ -103,7 +103,7 @@ function contract(name: string, redisUrl: () => string) {
     });
 
     it('hands each queued message to one member of a group, and all of them to every group', async () => {
-      const { hub } = setup();
+      const { hub } = await setup();
       const first: number[] = [];
       const second: number[] = [];
       const other: number[] = [];
@@ -118,7 +118,7 @@ function contract(name: string, redisUrl: () => string) {
     });
 
     it('keeps what a group missed while it had no subscriber', async () => {
-      const { hub } = setup();
+      const { hub } = await setup();
       const got: string[] = [];
       const unsubscribe = await hub.forModule('mailer').subscribe<string>('mail', (m) => void got.push(m.payload), { mode: 'queue', group: 'senders' });
       await unsubscribe();
@@ -129,7 +129,7 @@ function contract(name: string, redisUrl: () => string) {
     });
 
     it('stops delivering after unsubscribe and after close', async () => {
-      const { hub } = setup();
+      const { hub } = await setup();
       const got: string[] = [];
       const unsubscribe = await hub.forModule('m').subscribe<string>('s', (m) => void got.push(m.payload));
       await hub.forModule('m').subscribe<string>('s2', (m) => void got.push(m.payload), { mode: 'queue' });
@@ -147,8 +147,26 @@ function contract(name: string, redisUrl: () => string) {
       expect(got).toEqual(['one']);
     });
 
+    it('hands a burst larger than a read batch to a slow subscriber whole and in order, without holding up other topics', async () => {
+      const { hub } = await setup();
+      const slow: number[] = [];
+      const other: string[] = [];
+      await hub.forModule('slow').subscribe<number>('burst', async (m) => {
+        await sleep(1);
+        slow.push(m.payload);
+      });
+      await hub.forModule('fast').subscribe<string>('ping', (m) => void other.push(m.payload));
+      const sent = Array.from({ length: 250 }, (_, i) => i);
+      await Promise.all(sent.map((i) => hub.forModule('src').publish('burst', i)));
+      await hub.forModule('src').publish('ping', 'pong');
+      await waitFor(() => other.length === 1, 'the other topic');
+      expect(slow.length).toBeLessThan(sent.length);
+      await waitFor(() => slow.length === sent.length, 'the whole burst');
+      expect(slow).toEqual(sent);
+    });
+
     it('rejects topics that cannot be stream keys', async () => {
-      const { hub } = setup();
+      const { hub } = await setup();
       await expect(hub.forModule('m').publish('has space', 1)).rejects.toThrow(/topic 'has space'/);
       await expect(hub.forModule('m').subscribe('', () => {})).rejects.toThrow(/topic/);
     });
@@ -211,9 +229,9 @@ describe.runIf(Boolean(redisUrl))('Redis Streams', () => {
   let namespace = '';
   let redis: RedisStore | null = null;
   let hub: EventHub | null = null;
-  const publisher = () => {
+  const publisher = async () => {
     namespace ||= uniqueNamespace();
-    redis ??= openRedis(redisUrl!, { namespace });
+    redis ??= await openRedis(redisUrl!, { namespace });
     hub ??= createEventHub({ redis, instanceId: 'publisher', log: pino({ level: 'silent' }) });
     return hub.forModule('publisher');
   };
@@ -232,8 +250,30 @@ describe.runIf(Boolean(redisUrl))('Redis Streams', () => {
     namespace = '';
   });
 
+  it('reads all broadcast subscriptions of a process over one connection, and reads a new one at once', async () => {
+    await publisher();
+    const events = hub!;
+    const got: string[] = [];
+    for (const topic of ['t1', 't2', 't3', 't4', 't5']) await events.forModule('m').subscribe<string>(topic, (m) => void got.push(m.payload));
+    const raw = redis!.connect();
+    const clients = String(await raw.client('LIST')).split('\n').filter((line) => line.includes(`name=${namespace}:events-reader `));
+    raw.disconnect();
+    expect(clients).toHaveLength(1);
+
+    // The reader is blocked on t1..t5 by now; a sixth topic must not wait for the block to time out.
+    await sleep(100);
+    await events.forModule('m').subscribe<string>('t6', (m) => void got.push(m.payload));
+    const published = Date.now();
+    await events.forModule('x').publish('t6', 'six');
+    await waitFor(() => got.includes('six'), 'the message on the new topic');
+    expect(Date.now() - published).toBeLessThan(500);
+    for (const topic of ['t1', 't2', 't3', 't4', 't5']) await events.forModule('x').publish(topic, topic);
+    await waitFor(() => got.length === 6, 'a message on every topic');
+    expect(got.slice(1).sort()).toEqual(['t1', 't2', 't3', 't4', 't5']);
+  });
+
   it('delivers a publish to a broadcast subscriber in another process', async () => {
-    const bus = publisher();
+    const bus = await publisher();
     const subscriber = await spawnSubscriber({ NAMESPACE: namespace, TOPIC: 'models.changed', MODE: 'broadcast', INSTANCE_ID: 'child-1' });
     await bus.publish('models.changed', { model: 'gpt-x' });
     await waitFor(() => subscriber.messages.length === 1, 'the child to receive the message');
@@ -242,7 +282,7 @@ describe.runIf(Boolean(redisUrl))('Redis Streams', () => {
   });
 
   it('gives a queue subscriber that was down what was published meanwhile', async () => {
-    const bus = publisher();
+    const bus = await publisher();
     const env = { NAMESPACE: namespace, TOPIC: 'usage.recorded', MODE: 'queue', GROUP: 'billing', INSTANCE_ID: 'worker-a' };
     const first = await spawnSubscriber(env);
     await bus.publish('usage.recorded', { n: 1 });
@@ -259,7 +299,7 @@ describe.runIf(Boolean(redisUrl))('Redis Streams', () => {
   });
 
   it('redelivers a message whose handler crashed before acknowledging, when the consumer restarts', async () => {
-    const bus = publisher();
+    const bus = await publisher();
     const env = { NAMESPACE: namespace, TOPIC: 'jobs', MODE: 'queue', GROUP: 'runners', INSTANCE_ID: 'runner-1' };
     const crashing = await spawnSubscriber({ ...env, CRASH_ON: '1' });
     await bus.publish('jobs', { crash: true, job: 7 });
