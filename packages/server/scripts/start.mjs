@@ -10,9 +10,6 @@ import { pathToFileURL } from 'node:url';
 import { build, bundleFile, bundleIsFresh, root } from './build.mjs';
 import { tuneHeap } from './heap-tuning.mjs';
 
-// Before the server allocates anything: see heap-tuning.mjs.
-tuneHeap();
-
 let entry = bundleFile;
 if (process.env.SCAIGRID_NO_BUNDLE === '1') entry = undefined;
 else if (!bundleIsFresh()) {
@@ -28,4 +25,6 @@ if (entry === undefined) {
   register();
   entry = join(root, 'packages/server/src/main.ts');
 }
+// Resolves once the mode is serving (a one-shot mode exits before); see heap-tuning.mjs.
 await import(pathToFileURL(entry).href);
+tuneHeap();

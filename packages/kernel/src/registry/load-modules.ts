@@ -44,9 +44,8 @@ export async function loadModules(options: LoadModulesOptions): Promise<{ loaded
     if (seenFiles.has(file)) continue;
     seenFiles.add(file);
     try {
-      // A bundled build (packages/server/scripts/build.mjs) carries a loader for each workspace plugin.
-      const bundled = bundledModules()?.get(file);
-      const imported = bundled ? await bundled() : await (options.importModule ?? defaultImport)(pathToFileURL(file).href);
+      // A bundled build (packages/server/scripts/build.mjs) carries the plugins already loaded.
+      const imported = bundledModules()?.get(file) ?? (await (options.importModule ?? defaultImport)(pathToFileURL(file).href));
       const candidate = imported.default ?? imported.module;
       if (!isModule(candidate)) {
         problems.push({ code: 'MODULE_NOT_A_MODULE', message: `'${source}' does not default-export defineModule({...}) (or was built for another kernel API version).` });
@@ -62,10 +61,8 @@ export async function loadModules(options: LoadModulesOptions): Promise<{ loaded
 
 const defaultImport = (url: string): Promise<Record<string, unknown>> => import(url);
 
-type BundledModules = Map<string, () => Promise<Record<string, unknown>>>;
-
-function bundledModules(): BundledModules | undefined {
-  return (globalThis as Record<symbol, BundledModules | undefined>)[Symbol.for('scaigrid.bundledModules')];
+function bundledModules(): Map<string, Record<string, unknown>> | undefined {
+  return (globalThis as Record<symbol, Map<string, Record<string, unknown>> | undefined>)[Symbol.for('scaigrid.bundledModules')];
 }
 
 function resolveSpec(spec: string, baseDir: string): string {
