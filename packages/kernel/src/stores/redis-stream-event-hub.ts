@@ -27,6 +27,7 @@ const MAX_DELIVERIES = 5;
 
 export function createRedisStreamEventHub(options: EventHubOptions): EventHub {
   const { redis, instanceId, log } = options;
+  let queueSubscriptions = 0;
   const keyOf = (topic: string) => `${redis.namespace}:events:${assertTopic(topic)}`;
   const stops = new Set<() => Promise<void>>();
   let commands: Redis | null = null;
@@ -41,6 +42,10 @@ export function createRedisStreamEventHub(options: EventHubOptions): EventHub {
     const key = keyOf(topic);
     if (subscribeOptions.mode !== 'queue') return broadcast.subscribe(moduleId, topic, key, handler);
     const group = subscribeOptions.group ?? moduleId;
+    // One consumer name per subscription: two subscriptions of one group in one process must not
+    // replay each other's pending entries. The order of subscriptions is the same after a restart
+    // with the same instance id, so each name still finds its own pending entries again.
+    const consumer = `${instanceId}.${++queueSubscriptions}`;
     let active = true;
     let wake: (() => void) | null = null;
 
@@ -73,7 +78,7 @@ export function createRedisStreamEventHub(options: EventHubOptions): EventHub {
     const replayOwnPending = async () => {
       let cursor = '0';
       while (active) {
-        const result = (await reader.xreadgroup('GROUP', group, instanceId, 'COUNT', BATCH, 'STREAMS', key, cursor)) as [string, StreamEntry[]][] | null;
+        const result = (await reader.xreadgroup('GROUP', group, consumer, 'COUNT', BATCH, 'STREAMS', key, cursor)) as [string, StreamEntry[]][] | null;
         const entries = result?.[0]?.[1] ?? [];
         if (entries.length === 0) return;
         for (const entry of entries) {
@@ -86,16 +91,16 @@ export function createRedisStreamEventHub(options: EventHubOptions): EventHub {
     const claimAbandoned = async () => {
       const stale = (await command().xpending(key, group, 'IDLE', CLAIM_IDLE_MS, '-', '+', BATCH)) as [string, string, number, number][];
       const ids: string[] = [];
-      for (const [id, consumer, , deliveries] of stale) {
+      for (const [id, owner, , deliveries] of stale) {
         if (deliveries >= MAX_DELIVERIES) {
-          log.error({ module: moduleId, topic, group, eventId: id, consumer, deliveries }, 'Event dropped: its handler failed on every delivery');
+          log.error({ module: moduleId, topic, group, eventId: id, consumer: owner, deliveries }, 'Event dropped: its handler failed on every delivery');
           await command().xack(key, group, id);
         } else {
           ids.push(id);
         }
       }
       if (ids.length === 0) return;
-      const claimed = (await command().xclaim(key, group, instanceId, CLAIM_IDLE_MS, ...ids)) as StreamEntry[];
+      const claimed = (await command().xclaim(key, group, consumer, CLAIM_IDLE_MS, ...ids)) as StreamEntry[];
       for (const entry of claimed) if (active) await handleAndAck(entry);
     };
 
@@ -116,7 +121,7 @@ export function createRedisStreamEventHub(options: EventHubOptions): EventHub {
             await claimAbandoned();
             nextClaim = Date.now() + CLAIM_EVERY_MS;
           }
-          const result = (await reader.xreadgroup('GROUP', group, instanceId, 'COUNT', BATCH, 'BLOCK', BLOCK_MS, 'STREAMS', key, '>')) as [string, StreamEntry[]][] | null;
+          const result = (await reader.xreadgroup('GROUP', group, consumer, 'COUNT', BATCH, 'BLOCK', BLOCK_MS, 'STREAMS', key, '>')) as [string, StreamEntry[]][] | null;
           for (const entry of result?.[0]?.[1] ?? []) await handleAndAck(entry);
         } catch (err) {
           if (!active) return;
