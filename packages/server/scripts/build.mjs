@@ -63,7 +63,7 @@ export function bundleIsFresh() {
 }
 
 export async function build({ outdir = dirname(bundleFile), quiet = false } = {}) {
-  const { build: esbuild } = await import('esbuild');
+  const { build: esbuild, stop: stopEsbuild } = await import('esbuild');
   const plugins = workspaceSourceDirs().filter((d) => d.group === 'plugins' && existsSync(join(d.src, 'index.ts')));
   const registerFile = join(outdir, '.register-plugins.mjs');
   mkdirSync(dirname(registerFile), { recursive: true });
@@ -77,6 +77,8 @@ export async function build({ outdir = dirname(bundleFile), quiet = false } = {}
     ].join('\n'),
   );
   const started = performance.now();
+  // esbuild keeps its service process for the next build; `pnpm start` builds once and then
+  // serves for days, so the service (and its keep-alive pings) is stopped once the build is done.
   const result = await esbuild({
     write: false,
     entryPoints: { main: join(serverDir, 'src/main.ts') },
@@ -111,7 +113,7 @@ export async function build({ outdir = dirname(bundleFile), quiet = false } = {}
         },
       },
     ],
-  });
+  }).finally(() => stopEsbuild());
   // Written beside and renamed into place, chunks (content-hashed names) before the entry, so a
   // process starting concurrently never imports half a file or a missing chunk.
   const entry = join(outdir, 'main.mjs');
