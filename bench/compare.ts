@@ -45,8 +45,9 @@ const started: RunningGateway[] = [];
 process.once('exit', () => started.forEach((g) => { try { process.kill(g.pid, 'SIGKILL'); } catch { /* gone already */ } }));
 const track = (g: RunningGateway) => (started.push(g), g);
 const gateways: Record<'this' | 'base', RunningGateway> = {
-  this: track(await startGateway({ upstreamPort, apiKey, cpu: 0, env: Object.fromEntries(args['this-env']!.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])) })),
-  base: track(await startGateway({ upstreamPort, apiKey, cpu: 0, cwd: base, serverScript: join(base, 'packages/server/scripts/start.mjs') })),
+  // Each in its own Redis namespace: nothing one does (counters, queued usage) lands on the other.
+  this: track(await startGateway({ upstreamPort, apiKey, cpu: 0, env: { SCAIGRID_REDIS_NAMESPACE: `sgcmp${process.pid}a`, ...Object.fromEntries(args['this-env']!.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])) } })),
+  base: track(await startGateway({ upstreamPort, apiKey, cpu: 0, cwd: base, serverScript: join(base, 'packages/server/scripts/start.mjs'), env: { SCAIGRID_REDIS_NAMESPACE: `sgcmp${process.pid}b` } })),
 };
 const body = JSON.stringify({
   model: MODELS.fast,
