@@ -13,7 +13,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { cpuMicros, hasTaskset, MODELS, newApiKey, root, startGateway, type RunningGateway } from './gateway.js';
+import { cleanRedis, cpuMicros, hasTaskset, MODELS, newApiKey, root, startGateway, type RunningGateway } from './gateway.js';
 import { runLoad } from './load.js';
 
 const { values: args } = parseArgs({
@@ -78,4 +78,5 @@ process.stdout.write(`${args.scenario} at ${connections} connections, CPU µs/re
 process.stdout.write(`p50 latency ms (median of ${rounds}): this ${median(p50s.this).toFixed(2)}, base ${median(p50s.base).toFixed(2)}\n`);
 started.length = 0;
 await Promise.all(Object.values(gateways).map((g) => g.stop()));
+await Promise.all(['a', 'b'].map((side) => cleanRedis(`sgcmp${process.pid}${side}`)));
 mock.kill('SIGKILL');

@@ -23,6 +23,7 @@ import { abandonStream, closeProbes, runLoad, streamTiming, type Target } from '
 import type { MockStats } from './mock-upstream.js';
 import { renderReport, type CellResult, type Report, type TtfbResult } from './report.js';
 import { summarizeProfile } from './profile-summary.js';
+import { cleanRedis } from './gateway.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -122,24 +123,6 @@ async function startMock(): Promise<{ port: number; stop(): void }> {
 
 async function mockStats(port: number): Promise<MockStats> {
   return (await (await fetch(`http://127.0.0.1:${port}/stats`)).json()) as MockStats;
-}
-
-async function cleanRedis(namespace: string): Promise<void> {
-  const url = process.env.SCAIGRID_REDIS_URL;
-  if (!url || url.startsWith('memory:')) return;
-  const { Redis } = await import('ioredis');
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  try {
-    await redis.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${namespace}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await redis.unlink(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
 }
 
 // ---- the run ------------------------------------------------------------------------------
