@@ -33,11 +33,15 @@ export const HEAP_GROWING_PERCENT = 20;
 const OPERATOR_GROWTH_FLAGS = /--(heap-growing-percent|optimize-for-size)\b/;
 
 /**
- * Applies the gateway's heap settings unless the operator chose their own; returns the flags set.
- * @param {{ execArgv?: readonly string[], nodeOptions?: string }} [from] where operator flags would be (default: this process)
+ * Applies the gateway's heap settings unless the operator chose their own, or turned them off
+ * with `SCAIGRID_HEAP_TUNING=off`; returns the flags set. The trade (bench, 16 and 64
+ * connections): about 50 MB less RSS after a load run, for a worse p99 at saturation (more
+ * major collections): 52-58 ms instead of 40 ms at 16 connections, same CPU per request.
+ * @param {{ execArgv?: readonly string[], nodeOptions?: string, setting?: string }} [from] where operator flags would be (default: this process)
  * @returns {string[]}
  */
-export function tuneHeap({ execArgv = process.execArgv, nodeOptions = process.env.NODE_OPTIONS ?? '' } = {}) {
+export function tuneHeap({ execArgv = process.execArgv, nodeOptions = process.env.NODE_OPTIONS ?? '', setting = process.env.SCAIGRID_HEAP_TUNING } = {}) {
+  if (setting === 'off') return [];
   if ([...execArgv, nodeOptions].some((arg) => OPERATOR_GROWTH_FLAGS.test(arg))) return [];
   const flags = [`--heap-growing-percent=${HEAP_GROWING_PERCENT}`];
   for (const flag of flags) setFlagsFromString(flag);

@@ -45,3 +45,8 @@ it('leaves the growth to the operator when they set it with node flags', () => {
   // Sizing the young generation or capping the old one is orthogonal to how fast the old one grows.
   expect(tuneHeap({ execArgv: ['--max-semi-space-size=4'], nodeOptions: '--max-old-space-size=512' })).toEqual(['--heap-growing-percent=20']);
 });
+
+it('is off with SCAIGRID_HEAP_TUNING=off (tail latency over memory)', () => {
+  expect(tuneHeap({ execArgv: [], nodeOptions: '', setting: 'off' })).toEqual([]);
+  expect(tuneHeap({ execArgv: [], nodeOptions: '', setting: undefined })).toEqual(['--heap-growing-percent=20']);
+});
