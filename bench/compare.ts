@@ -10,10 +10,10 @@
  * git worktree add --detach ../base main && (cd ../base && pnpm install)
  * SCAIGRID_REDIS_URL=redis://127.0.0.1:6379/0 npx tsx bench/compare.ts --base ../base --scenario stream
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { cleanRedis, cpuMicros, hasTaskset, MODELS, newApiKey, root, startGateway, type RunningGateway } from './gateway.js';
+import { cleanRedis, cpuMicros, hasTaskset, MODELS, newApiKey, startGateway, startMock, type RunningGateway } from './gateway.js';
 import { runLoad } from './load.js';
 
 const { values: args } = parseArgs({
@@ -34,10 +34,10 @@ const connections = Number(args.connections);
 const rounds = Number(args.rounds);
 const seconds = Number(args.seconds);
 
-if (hasTaskset()) spawnSync('taskset', ['-a', '-cp', '1', String(process.pid)], { stdio: 'ignore' });
-const mock = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/mock-upstream.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
-process.once('exit', () => mock.kill('SIGKILL'));
-const upstreamPort = await new Promise<number>((r) => mock.stdout!.on('data', (d) => { const m = /listening (\d+)/.exec(String(d)); if (m) r(Number(m[1])); }));
+const pin = hasTaskset();
+if (pin) spawnSync('taskset', ['-a', '-cp', '1', String(process.pid)], { stdio: 'ignore' });
+const mock = await startMock(pin);
+const upstreamPort = mock.port;
 
 const apiKey = newApiKey();
 const started: RunningGateway[] = [];
@@ -79,4 +79,4 @@ process.stdout.write(`p50 latency ms (median of ${rounds}): this ${median(p50s.t
 started.length = 0;
 await Promise.all(Object.values(gateways).map((g) => g.stop()));
 await Promise.all(['a', 'b'].map((side) => cleanRedis(`sgcmp${process.pid}${side}`)));
-mock.kill('SIGKILL');
+mock.stop();

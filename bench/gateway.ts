@@ -217,3 +217,21 @@ export async function cleanRedis(namespace: string): Promise<void> {
     redis.disconnect();
   }
 }
+
+/** Starts `mock-upstream.ts` (on CPU 1 when `pin`) and resolves with its port once it listens. */
+export async function startMock(pin: boolean): Promise<{ port: number; stop(): void }> {
+  const argv = ['--import', 'tsx', join(root, 'bench/mock-upstream.ts')];
+  const child = pin ? spawn('taskset', ['-c', '1', process.execPath, ...argv], { stdio: ['ignore', 'pipe', 'inherit'] }) : spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const m = /listening (\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`mock upstream exited with ${code}`)));
+  });
+  // A failed run must not leave the mock behind.
+  process.once('exit', () => child.kill('SIGKILL'));
+  return { port, stop: () => child.kill('SIGKILL') };
+}

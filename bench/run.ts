@@ -18,12 +18,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { coldStart } from './cold-start.js';
-import { BENCH_KEY_ENV, benchConfig, cpuMicros, hasTaskset, loadedPlugins, MODELS, newApiKey, root, rssMb, startGateway, UPSTREAM_MODELS } from './gateway.js';
+import { BENCH_KEY_ENV, benchConfig, cleanRedis, cpuMicros, hasTaskset, loadedPlugins, MODELS, newApiKey, root, rssMb, startGateway, startMock, UPSTREAM_MODELS } from './gateway.js';
 import { abandonStream, closeProbes, runLoad, streamTiming, type Target } from './load.js';
 import type { MockStats } from './mock-upstream.js';
 import { renderReport, type CellResult, type Report, type TtfbResult } from './report.js';
 import { summarizeProfile } from './profile-summary.js';
-import { cleanRedis } from './gateway.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -104,22 +103,6 @@ const pin = hasTaskset();
 if (pin) spawnSync('taskset', ['-a', '-cp', '1', String(process.pid)], { stdio: 'ignore' });
 else process.stderr.write('[bench] taskset not found: processes are not pinned, figures are per machine, not per core\n');
 
-async function startMock(): Promise<{ port: number; stop(): void }> {
-  const argv = ['--import', 'tsx', join(root, 'bench/mock-upstream.ts')];
-  const child = pin ? spawn('taskset', ['-c', '1', process.execPath, ...argv], { stdio: ['ignore', 'pipe', 'inherit'] }) : spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const m = /listening (\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
-    });
-    child.once('exit', (code) => reject(new Error(`mock upstream exited with ${code}`)));
-  });
-  // A failed run must not leave the mock behind.
-  process.once('exit', () => child.kill('SIGKILL'));
-  return { port, stop: () => child.kill('SIGKILL') };
-}
 
 async function mockStats(port: number): Promise<MockStats> {
   return (await (await fetch(`http://127.0.0.1:${port}/stats`)).json()) as MockStats;
@@ -129,7 +112,7 @@ async function mockStats(port: number): Promise<MockStats> {
 const started = new Date();
 const apiKey = newApiKey();
 const plugins = loadedPlugins();
-const mock = await startMock();
+const mock = await startMock(pin);
 const profileDir = join(root, 'bench/results/profiles', started.toISOString().replace(/[:.]/g, '-'));
 if (args.profile) mkdirSync(profileDir, { recursive: true });
 const gateway = await startGateway({

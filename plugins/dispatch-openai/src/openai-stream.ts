@@ -31,9 +31,9 @@ export async function* openAIStreamChunks(
       // One event, or the batch one body read carried (`sseEventBatches`).
       const batch: readonly SseEvent[] = Array.isArray(item) ? item : [item as SseEvent];
       for (const event of batch) {
-      // Read on to the end of the body instead of returning at [DONE]: an upstream response
-      // dropped before its end closes the pooled keep-alive socket, so every stream would
-      // open a new connection. [DONE] is the last event, so the end follows at once.
+        // Read on to the end of the body instead of returning at [DONE]: an upstream response
+        // dropped before its end closes the pooled keep-alive socket, so every stream would
+        // open a new connection. [DONE] is the last event, so the end follows at once.
         if (done) continue;
         if (event.data === '[DONE]') {
           done = true;

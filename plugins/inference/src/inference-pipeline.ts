@@ -224,40 +224,40 @@ export class InferencePipeline implements InferenceService {
     for (const result of await Promise.allSettled(checks)) if (result.status === 'rejected') throw result.reason;
   }
 
+  /** afterResponse for every hook. The answer exists and was paid for upstream; a failing observer must not take it from the client. */
+  private afterResponse(hooks: readonly InferenceHook[], ctx: InferenceContext, result: InferenceResult): Promise<void> {
+    return this.together(hooks, 'afterResponse', ctx, (hook) => hook.afterResponse!(ctx, result));
+  }
+
+  private onError(hooks: readonly InferenceHook[], ctx: InferenceContext, error: GatewayError): Promise<void> {
+    return this.together(hooks, 'onError', ctx, (hook) => hook.onError!(ctx, error));
+  }
+
   /**
-   * Every hook's afterResponse, started in registration order and awaited together: each is
-   * usually a write (settle a budget, count tokens), and issued in one turn they share the
-   * round trip instead of queueing behind one another.
+   * Runs `phase` of every hook that has it, started in registration order and awaited together:
+   * each is usually a write (settle a budget, count tokens), and issued in one turn they share
+   * the round trip instead of queueing behind one another. Failures are logged, never thrown.
    */
-  private async afterResponse(hooks: readonly InferenceHook[], ctx: InferenceContext, result: InferenceResult): Promise<void> {
+  private async together(
+    hooks: readonly InferenceHook[],
+    phase: 'afterResponse' | 'onError',
+    ctx: InferenceContext,
+    run: (hook: InferenceHook) => void | Promise<void>,
+  ): Promise<void> {
     const running: Promise<void>[] = [];
     for (const hook of hooks) {
-      if (!hook.afterResponse) continue;
+      if (!hook[phase]) continue;
       running.push(
-        // The answer exists and was paid for upstream; a failing observer must not take it from the client.
-        this.guarded(() => hook.afterResponse!(ctx, result), (err) => this.deps.log.error({ err, hook: hook.name, requestId: ctx.requestId }, 'afterResponse hook failed')),
+        (async () => {
+          try {
+            await run(hook);
+          } catch (err) {
+            this.deps.log.error({ err, hook: hook.name, requestId: ctx.requestId }, `${phase} hook failed`);
+          }
+        })(),
       );
     }
     await Promise.all(running);
-  }
-
-  /** Like afterResponse: every hook's onError at once, failures logged. */
-  private async onError(hooks: readonly InferenceHook[], ctx: InferenceContext, error: GatewayError): Promise<void> {
-    const running: Promise<void>[] = [];
-    for (const hook of hooks) {
-      if (!hook.onError) continue;
-      running.push(this.guarded(() => hook.onError!(ctx, error), (err) => this.deps.log.error({ err, hook: hook.name, requestId: ctx.requestId }, 'onError hook failed')));
-    }
-    await Promise.all(running);
-  }
-
-  /** Runs a hook; resolves either way, handing a throw or rejection to `onFailure`. */
-  private async guarded(run: () => void | Promise<void>, onFailure: (err: unknown) => void): Promise<void> {
-    try {
-      await run();
-    } catch (err) {
-      onFailure(err);
-    }
   }
 
   private async fail(hooks: readonly InferenceHook[], ctx: InferenceContext, err: unknown, clientSignal: AbortSignal): Promise<GatewayError> {

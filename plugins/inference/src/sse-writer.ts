@@ -26,7 +26,7 @@ export function formatSseEvent(event: SseEvent): string {
   const { data } = event;
   if (!event.event && data.indexOf('\n') === -1 && data.indexOf('\r') === -1) return `data: ${data}\n\n`;
   let out = event.event ? `event: ${event.event}\n` : '';
-  for (const line of event.data.split(/\r\n|\r|\n/)) out += `data: ${line}\n`;
+  for (const line of data.split(/\r\n|\r|\n/)) out += `data: ${line}\n`;
   return `${out}\n`;
 }
 
