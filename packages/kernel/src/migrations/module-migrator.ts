@@ -139,10 +139,10 @@ export function createModuleMigrator(
   const up = async (): Promise<string[]> => {
     if (module.migrations.length === 0) return [];
     await ensureMigrationsTable(database, table);
-    // Umzug loads a CLI framework with it (@rushstack/ts-command-line, a JSON schema validator):
-    // imported only when there is something to apply, so an up-to-date start never pays for it.
+    // Umzug is loaded only when there is something to apply, so an up-to-date start never pays
+    // for it (from the sources it also loads its CLI framework; the bundle defers that, see build.mjs).
     if ((await verify()).pending.length === 0) return [];
-    const { Umzug } = await import('umzug');
+    const { Umzug } = await import('./umzug.js');
     const umzug = new Umzug({
       migrations: module.migrations.map(
         (migration): RunnableMigration<unknown> => ({

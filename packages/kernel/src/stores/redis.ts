@@ -40,7 +40,9 @@ export async function openRedis(url: string, options: OpenRedisOptions = {}): Pr
 type Factory = (options: { keyPrefix?: string; maxRetriesPerRequest?: number | null; connectionName?: string; shared: boolean }) => Redis;
 
 async function serverStore(url: string, namespace: string): Promise<RedisStore> {
-  const { Redis } = await import('ioredis');
+  // `default` is ioredis's module.exports (the Redis class) both under Node's CJS interop and
+  // in the server bundle, where a split-off CommonJS chunk exports nothing else.
+  const { default: Redis } = await import('ioredis');
   return createStore(url, namespace, false, ({ keyPrefix, maxRetriesPerRequest, connectionName, shared }) =>
     new Redis(url, {
       keyPrefix,
