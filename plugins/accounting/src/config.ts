@@ -51,7 +51,9 @@ export const accountingConfigSchema = z.object({
       staleBatchSeconds: z.number().min(0).default(60).describe('A claimed batch older than this is taken over (its flusher crashed); re-writing is harmless.'),
     })
     .prefault({}),
-  settledMarkerTtlSeconds: z.number().int().min(60).default(86_400).describe('How long Redis remembers a settled request id (guards against settling twice).'),
+  // The marker only has to outlive a retried settle (the same process, seconds later). It costs one
+  // Redis key per request for its whole life: at 1,000 req/s, 24 hours meant ~86 M keys.
+  settledMarkerTtlSeconds: z.number().int().min(60).default(900).describe('How long Redis remembers a settled request id (guards against settling twice when a settle is retried); one key per request for this long.'),
 });
 
 export type AccountingConfig = z.output<typeof accountingConfigSchema>;

@@ -116,6 +116,17 @@ describe('settlement', () => {
     await deleteBudget(keyBudget.id);
   });
 
+  it('remembers a settled request for 15 minutes by default, not a day (one Redis key per request)', async () => {
+    const res = await gw.t.fetch('/oai/v1/chat/completions', { method: 'POST', headers: auth(KEYS.member2), body: chatBody() });
+    expect(res.status).toBe(200);
+    const redis = gw.t.context('accounting').redis;
+    const markers = await redis.keys(`${redis.options.keyPrefix ?? ''}settled:*`);
+    expect(markers.length).toBeGreaterThan(0);
+    const ttlMs = await redis.pttl(markers.at(-1)!.slice((redis.options.keyPrefix ?? '').length));
+    expect(ttlMs).toBeGreaterThan(800_000);
+    expect(ttlMs).toBeLessThanOrEqual(900_000);
+  });
+
   it('settles an upstream error with what was used and releases the hold', async () => {
     const budget = await createBudget(gw.t, { scope: 'key', subject_id: gw.keyIds.member2, period: 'total', amount: '1' });
     // chat-model has one backend: one attempt, one scripted failure.
