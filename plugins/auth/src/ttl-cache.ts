@@ -35,9 +35,10 @@ export class TtlCache<K, V> {
     return entry.value;
   }
 
-  set(key: K, value: V): void {
+  /** Stores `value` for the cache's time to live, or for `ttlMs` when that is shorter. */
+  set(key: K, value: V, ttlMs = this.ttlMs): void {
     this.entries.delete(key);
-    this.entries.set(key, { value, expiresAt: this.now() + this.ttlMs });
+    this.entries.set(key, { value, expiresAt: this.now() + Math.min(ttlMs, this.ttlMs) });
     while (this.entries.size > this.maxEntries) {
       const oldest = this.entries.keys().next().value as K;
       this.entries.delete(oldest);
