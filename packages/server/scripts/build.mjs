@@ -17,8 +17,8 @@
  * node packages/server/scripts/build.mjs --check    # exit 0 when the bundle is fresh, 1 when stale
  * node packages/server/scripts/build.mjs --outdir /tmp/sg   # elsewhere
  */
-import { existsSync, mkdirSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const serverDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -94,6 +94,27 @@ function lazyUmzugCli(realPath) {
     `const load = () => (real ??= require(${JSON.stringify(realPath)}));`,
     ...UMZUG_CLI_EXPORTS.map((name) => `Object.defineProperty(exports, ${JSON.stringify(name)}, { enumerable: true, get: () => load().${name} });`),
   ].join('\n');
+}
+
+/**
+ * Chunk names carry content hashes, so every rebuild adds files (~10 MB with source maps) and
+ * never overwrites the old ones. Kept: this build's files and the previous build's, because a
+ * process started before this build may still import one of its lazily loaded chunks (the S3
+ * store on first use, say); anything older goes.
+ */
+export function pruneOldBuilds(outdir, written) {
+  const manifest = join(outdir, '.build-files.json');
+  let previous = [];
+  try {
+    previous = JSON.parse(readFileSync(manifest, 'utf8'));
+  } catch {
+    // first build in this folder, or an unreadable manifest: prune nothing but what is unlisted
+  }
+  const keep = new Set([...written, ...previous].map((path) => basename(path)));
+  for (const name of readdirSync(outdir)) {
+    if (/\.(mjs|map|LEGAL\.txt)$/.test(name) && !keep.has(name)) rmSync(join(outdir, name), { force: true });
+  }
+  writeFileSync(manifest, JSON.stringify(written.map((path) => basename(path))));
 }
 
 export async function build({ outdir = dirname(bundleFile), quiet = false } = {}) {
@@ -173,6 +194,7 @@ export async function build({ outdir = dirname(bundleFile), quiet = false } = {}
     writeFileSync(tmp, file.contents);
     renameSync(tmp, file.path);
   }
+  pruneOldBuilds(outdir, result.outputFiles.map((f) => f.path));
   if (!quiet) process.stderr.write(`built ${entry} (${plugins.length} plugins) in ${Math.round(performance.now() - started)} ms\n`);
 }
 
