@@ -26,10 +26,10 @@ export const root = resolve(serverDir, '../..');
 export const bundleFile = join(serverDir, 'dist/main.mjs');
 
 /** Workspace packages whose sources go into the bundle: packages/* and plugins/* with src/index.ts. */
-function workspaceSourceDirs() {
+function workspaceSourceDirs(workspace = root) {
   const dirs = [];
   for (const group of ['packages', 'plugins']) {
-    const base = join(root, group);
+    const base = join(workspace, group);
     if (!existsSync(base)) continue;
     for (const name of readdirSync(base)) {
       const src = join(base, name, 'src');
@@ -49,12 +49,22 @@ function newestMtime(dir) {
   return newest;
 }
 
-/** True when the bundle exists and no workspace source (or package.json) is newer. */
-export function bundleIsFresh() {
-  if (!existsSync(bundleFile)) return false;
-  const built = statSync(bundleFile).mtimeMs;
+/**
+ * True when the bundle exists and nothing it is built from is newer: a workspace source or
+ * package.json, this script, or the installed third-party packages.
+ * @param {{ bundle?: string, workspace?: string }} [at] the bundle and workspace to compare (default: this checkout's)
+ */
+export function bundleIsFresh({ bundle = bundleFile, workspace = root } = {}) {
+  if (!existsSync(bundle)) return false;
+  const built = statSync(bundle).mtimeMs;
   if (statSync(fileURLToPath(import.meta.url)).mtimeMs > built) return false;
-  for (const { src } of workspaceSourceDirs()) {
+  // Third-party packages are compiled into the bundle too: a changed lockfile or a new install
+  // (pnpm rewrites node_modules/.modules.yaml) may have changed them.
+  for (const file of ['pnpm-lock.yaml', 'node_modules/.modules.yaml']) {
+    const path = join(workspace, file);
+    if (existsSync(path) && statSync(path).mtimeMs > built) return false;
+  }
+  for (const { src } of workspaceSourceDirs(workspace)) {
     if (newestMtime(src) > built) return false;
     const pkg = join(src, '../package.json');
     if (existsSync(pkg) && statSync(pkg).mtimeMs > built) return false;
