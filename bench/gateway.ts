@@ -218,10 +218,15 @@ export async function cleanRedis(namespace: string): Promise<void> {
   }
 }
 
-/** Starts `mock-upstream.ts` (on CPU 1 when `pin`) and resolves with its port once it listens. */
-export async function startMock(pin: boolean): Promise<{ port: number; stop(): void }> {
-  const argv = ['--import', 'tsx', join(root, 'bench/mock-upstream.ts')];
-  const child = pin ? spawn('taskset', ['-c', '1', process.execPath, ...argv], { stdio: ['ignore', 'pipe', 'inherit'] }) : spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
+export interface HelperProcess {
+  port: number;
+  pid: number;
+  stop(): void;
+}
+
+/** Spawns a bench helper that prints `listening <port>` (on `cpu` when given) and resolves once it does. */
+async function startHelper(name: string, nodeArgs: string[], cpu: number | undefined): Promise<HelperProcess> {
+  const child = cpu !== undefined ? spawn('taskset', ['-c', String(cpu), process.execPath, ...nodeArgs], { stdio: ['ignore', 'pipe', 'inherit'] }) : spawn(process.execPath, nodeArgs, { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d) => {
@@ -229,9 +234,19 @@ export async function startMock(pin: boolean): Promise<{ port: number; stop(): v
       const m = /listening (\d+)/.exec(out);
       if (m) resolve(Number(m[1]));
     });
-    child.once('exit', (code) => reject(new Error(`mock upstream exited with ${code}`)));
+    child.once('exit', (code) => reject(new Error(`${name} exited with ${code}`)));
   });
-  // A failed run must not leave the mock behind.
+  // A failed run must not leave the helper behind.
   process.once('exit', () => child.kill('SIGKILL'));
-  return { port, stop: () => child.kill('SIGKILL') };
+  return { port, pid: child.pid!, stop: () => child.kill('SIGKILL') };
+}
+
+/** Starts `mock-upstream.ts` (on CPU 1 when `pin`) and resolves with its port once it listens. */
+export function startMock(pin: boolean): Promise<HelperProcess> {
+  return startHelper('mock upstream', ['--import', 'tsx', join(root, 'bench/mock-upstream.ts')], pin ? 1 : undefined);
+}
+
+/** Starts `floor-proxy.mjs` in front of the upstream, on the gateway's core (CPU 0) when `pin`. */
+export function startFloorProxy(upstreamPort: number, pin: boolean): Promise<HelperProcess> {
+  return startHelper('floor proxy', [join(root, 'bench/floor-proxy.mjs'), `http://127.0.0.1:${upstreamPort}`], pin ? 0 : undefined);
 }

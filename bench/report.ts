@@ -11,6 +11,8 @@ export interface RoundResult {
   gateway: LoadResult;
   /** Gateway CPU (user + system, all threads) per completed request, µs. */
   cpuPerRequest: number;
+  /** The same load through the floor proxy (bench/floor-proxy.mjs), at the floor's connection count only. */
+  floor?: { result: LoadResult; cpuPerRequest: number };
 }
 
 export interface CellResult {
@@ -100,6 +102,26 @@ export function renderReport(report: Report): string {
   });
   const ttfbTable = table(['stream', 'probes', 'direct TTFB ms', 'ScaiGrid TTFB ms', 'added ms'], ttfbRows);
   const cold = median(report.coldStartMs);
+  const floorRows = report.cells
+    .filter((cell) => cell.rounds.some((r) => r.floor))
+    .map((cell) => {
+      const rounds = cell.rounds.filter((r) => r.floor);
+      const floorCpu = median(rounds.map((r) => r.floor!.cpuPerRequest));
+      const gatewayCpu = median(rounds.map((r) => r.cpuPerRequest));
+      const floorAdded = median(rounds.map((r) => r.floor!.result.p50 - r.direct.p50));
+      const gatewayAdded = median(rounds.map((r) => r.gateway.p50 - r.direct.p50));
+      return [cell.scenario, String(cell.connections), int(floorCpu), int(gatewayCpu), int(gatewayCpu - floorCpu), signed(floorAdded), signed(gatewayAdded)];
+    });
+  const floorSection = floorRows.length
+    ? [
+        '## Floor: the proxy hop alone (same core, same rounds)',
+        '',
+        'The same load through `bench/floor-proxy.mjs`: Hono on @hono/node-server forwarding to the mock through an undici pool, with no gateway logic. What a hop costs on this machine; ScaiGrid minus floor is what auth, limits, routing, budgets, prompts and mapping add.',
+        '',
+        table(['scenario', 'conns', 'floor CPU µs/req', 'ScaiGrid CPU µs/req', 'ScaiGrid − floor µs', 'floor added p50 ms', 'ScaiGrid added p50 ms'], floorRows),
+        '',
+      ]
+    : [];
 
   const find = (scenario: string, c: number) => summaries.find((s) => s.scenario === scenario && s.connections === c);
   const cpuNon = Math.min(...summaries.filter((s) => s.scenario === 'non-stream' && s.connections > 1).map((s) => s.cpu));
@@ -134,6 +156,7 @@ export function renderReport(report: Report): string {
     '',
     ttfbTable,
     '',
+    ...floorSection,
     '## Memory and start',
     '',
     `- RSS idle (after boot and one request): ${report.rssIdleMb.toFixed(0)} MB; after the run: ${report.rssAfterMb.toFixed(0)} MB`,

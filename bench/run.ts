@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { coldStart } from './cold-start.js';
-import { BENCH_KEY_ENV, benchConfig, cleanRedis, cpuMicros, hasTaskset, loadedPlugins, MODELS, newApiKey, root, rssMb, startGateway, startMock, UPSTREAM_MODELS } from './gateway.js';
+import { BENCH_KEY_ENV, benchConfig, cleanRedis, cpuMicros, hasTaskset, loadedPlugins, MODELS, newApiKey, root, rssMb, startFloorProxy, startGateway, startMock, UPSTREAM_MODELS } from './gateway.js';
 import { abandonStream, closeProbes, runLoad, streamTiming, type Target } from './load.js';
 import type { MockStats } from './mock-upstream.js';
 import { renderReport, type CellResult, type Report, type TtfbResult } from './report.js';
@@ -33,6 +33,8 @@ const { values: args } = parseArgs({
     scenarios: { type: 'string' },
     probes: { type: 'string' },
     'cold-starts': { type: 'string' },
+    /** Connection count at which the floor proxy is measured too ('0': not at all). */
+    floor: { type: 'string' },
     profile: { type: 'boolean', default: false },
   },
 });
@@ -43,6 +45,7 @@ const seconds = Number(args.seconds ?? (quick ? 2 : 5));
 const connections = (args.connections ?? '1,16,64').split(',').map(Number);
 const probes = Number(args.probes ?? (quick ? 10 : 30));
 const coldStarts = Number(args['cold-starts'] ?? (quick ? 2 : 5));
+const floorConnections = Number(args.floor ?? (connections.includes(16) ? 16 : connections.at(-1)));
 
 interface Scenario {
   name: string;
@@ -72,8 +75,9 @@ function body(model: string, stream: boolean): string {
 const warmupSeconds = quick ? 1 : 2;
 const slowProbeMs = 110;
 const plannedSeconds =
-  scenarios.length * warmupSeconds +
+  scenarios.length * (warmupSeconds + 1) +
   rounds * scenarios.length * connections.length * 2 * (seconds + 0.3) +
+  (connections.includes(floorConnections) ? rounds * scenarios.length * (seconds + 0.3) : 0) +
   rounds * scenarios.filter((s) => s.stream).reduce((t, s) => t + (2 * probes * (s.slow ? slowProbeMs : 5)) / 1000, 0) +
   coldStarts * 2.5;
 let spent = 0;
@@ -113,6 +117,7 @@ const started = new Date();
 const apiKey = newApiKey();
 const plugins = loadedPlugins();
 const mock = await startMock(pin);
+const floor = await startFloorProxy(mock.port, pin);
 const profileDir = join(root, 'bench/results/profiles', started.toISOString().replace(/[:.]/g, '-'));
 if (args.profile) mkdirSync(profileDir, { recursive: true });
 const gateway = await startGateway({
@@ -124,6 +129,7 @@ const gateway = await startGateway({
 
 const direct = (): Target => ({ url: `http://127.0.0.1:${mock.port}/v1/chat/completions`, headers: {} });
 const viaGateway = (): Target => ({ url: `${gateway.url}/oai/v1/chat/completions`, headers: { authorization: `Bearer ${apiKey}` } });
+const viaFloor = (): Target => ({ url: `http://127.0.0.1:${floor.port}/oai/v1/chat/completions`, headers: {} });
 
 let report: Report | undefined;
 // The load phase on CLOCK_MONOTONIC, the clock V8 profiles use, so the profile summary leaves boot out.
@@ -139,6 +145,8 @@ try {
   if (res.status !== 200 || after.requests !== before.requests + 1 || !answer.choices?.[0]?.message?.content?.startsWith('The quick brown fox')) {
     throw new Error(`the check request did not reach the mock as expected: status ${res.status}, mock requests ${before.requests} → ${after.requests}, body ${JSON.stringify(answer)}\n${gateway.output()}`);
   }
+  const floorAnswer = await fetch(viaFloor().url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body(UPSTREAM_MODELS.fast, false) });
+  if (floorAnswer.status !== 200 || !((await floorAnswer.text()).includes('The quick brown fox'))) throw new Error(`the floor proxy did not forward the check request: status ${floorAnswer.status}`);
   const streamCheck = await streamTiming(viaGateway(), body(MODELS.fast, true));
   const contentChunks = streamCheck.text.split('\n\n').filter((e) => e.includes('"content"')).length;
   if (streamCheck.status !== 200 || !streamCheck.text.includes('data: [DONE]') || contentChunks < 20) {
@@ -158,6 +166,7 @@ try {
   for (const s of scenarios) {
     startPhase(`warm-up ${s.name}`, warmupSeconds);
     await runLoad(viaGateway(), body(s.slow ? MODELS.slow : MODELS.fast, s.stream), 16, warmupSeconds);
+    if (connections.includes(floorConnections)) await runLoad(viaFloor(), body(s.slow ? UPSTREAM_MODELS.slow : UPSTREAM_MODELS.fast, s.stream), 16, 1);
   }
 
   const cells: CellResult[] = scenarios.flatMap((s) => connections.map((c) => ({ scenario: s.name, connections: c, rounds: [] })));
@@ -174,6 +183,14 @@ try {
         const g = await runLoad(viaGateway(), body(s.slow ? MODELS.slow : MODELS.fast, s.stream), c, seconds);
         const cpu = cpuMicros(gateway.pid) - cpuBefore;
         cell.rounds.push({ direct: d, gateway: g, cpuPerRequest: g.requests > 0 ? cpu / g.requests : Number.NaN });
+        if (c === floorConnections) {
+          startPhase(`${label} · floor proxy`, seconds + 0.3);
+          const floorCpuBefore = cpuMicros(floor.pid);
+          // The floor gets the upstream model name: it forwards the body as it is.
+          const f = await runLoad(viaFloor(), body(s.slow ? UPSTREAM_MODELS.slow : UPSTREAM_MODELS.fast, s.stream), c, seconds);
+          const floorCpu = cpuMicros(floor.pid) - floorCpuBefore;
+          cell.rounds.at(-1)!.floor = { result: f, cpuPerRequest: f.requests > 0 ? floorCpu / f.requests : Number.NaN };
+        }
       }
       if (s.stream) {
         const t = ttfb.find((x) => x.scenario === s.name)!;
@@ -189,6 +206,7 @@ try {
   const rssAfterMb = rssMb(gateway.pid);
   closeProbes();
   await gateway.stop();
+  floor.stop();
   mock.stop();
   await cleanRedis(`sgbench${process.pid}`);
 
@@ -224,6 +242,7 @@ try {
   if (tty) process.stderr.write('\r\x1b[K');
   closeProbes();
   await gateway.stop();
+  floor.stop();
   mock.stop();
 }
 
