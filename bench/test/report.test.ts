@@ -1,0 +1,43 @@
+/**
+ * The bench report's floor section: medians over the rounds that measured the floor, and
+ * ScaiGrid minus floor per scenario; no section when the floor was not measured.
+ */
+import { expect, it } from 'vitest';
+import type { LoadResult } from '../load.js';
+import { renderReport, type Report, type RoundResult } from '../report.js';
+
+const load = (p50: number): LoadResult => ({ requests: 1000, ok: 1000, failed: 0, seconds: 5, rps: 200, p50, p99: p50 * 2 });
+
+function report(rounds: RoundResult[]): Report {
+  return {
+    started: new Date('2026-11-28T00:00:00Z'),
+    settings: 'test',
+    plugins: ['auth'],
+    redis: 'real',
+    cells: [{ scenario: 'non-stream', connections: 16, rounds }],
+    ttfb: [],
+    rssIdleMb: 100,
+    rssAfterMb: 110,
+    coldStartMs: [900],
+    abortReachedUpstream: true,
+  };
+}
+
+it('shows the floor next to ScaiGrid, per scenario, as medians of the rounds', () => {
+  const rounds: RoundResult[] = [400, 500, 600].map((floorCpu, i) => ({
+    direct: load(2),
+    gateway: load(10 + i),
+    cpuPerRequest: 1000 + i * 100,
+    floor: { result: load(3 + i), cpuPerRequest: floorCpu },
+  }));
+  const markdown = renderReport(report(rounds));
+  expect(markdown).toContain('## Floor: the proxy hop alone');
+  // CPU medians: floor 500, ScaiGrid 1,100, difference 600. Added p50 per round: floor 1, 2, 3 ms
+  // (p50 3, 4, 5 minus direct 2), ScaiGrid 8, 9, 10 ms: medians +2.00 and +9.00.
+  expect(markdown).toContain('| non-stream | 16 | 500 | 1,100 | 600 | +2.00 | +9.00 |');
+});
+
+it('leaves the floor section out when the floor was not measured', () => {
+  const markdown = renderReport(report([{ direct: load(2), gateway: load(10), cpuPerRequest: 1000 }]));
+  expect(markdown).not.toContain('Floor');
+});
