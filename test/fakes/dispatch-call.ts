@@ -10,7 +10,7 @@
  * const call = testCall(agent, { baseUrl: fake.url, apiKey: 'sk-test' });
  * const chunks = await collect(await dispatcher.chatStream(request, call));
  */
-import { UpstreamError, type DispatchCall } from '@scaigrid/plugin-dispatch';
+import { chunksOf, UpstreamError, type ChatChunk, type ChatStreamItem, type DispatchCall } from '@scaigrid/plugin-dispatch';
 import { expect } from 'vitest';
 
 export interface TestCallOptions {
@@ -51,6 +51,13 @@ export function testCall(dispatcher: DispatchCall['http']['dispatcher'], options
 export async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
   for await (const item of iterable) out.push(item);
+  return out;
+}
+
+/** Drains a chat stream into its chunks, whether it yields them one by one or in batches. */
+export async function collectChunks(stream: AsyncIterable<ChatStreamItem>): Promise<ChatChunk[]> {
+  const out: ChatChunk[] = [];
+  for await (const item of stream) out.push(...chunksOf(item));
   return out;
 }
 

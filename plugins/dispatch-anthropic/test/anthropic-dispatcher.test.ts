@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Agent } from 'undici';
-import type { ChatChunk, ChatRequest } from '@scaigrid/plugin-dispatch';
+import { chunksOf, type ChatChunk, type ChatRequest } from '@scaigrid/plugin-dispatch';
 import { startFakeAnthropic, type FakeAnthropic } from '../../../test/fakes/fake-anthropic.js';
-import { collect, testCall, upstreamError, type TestCallOptions } from '../../../test/fakes/dispatch-call.js';
+import { collectChunks, testCall, upstreamError, type TestCallOptions } from '../../../test/fakes/dispatch-call.js';
 import { createAnthropicDispatcher } from '../src/index.js';
 
 const dispatcher = createAnthropicDispatcher({ defaultMaxTokens: 4096, anthropicVersion: '2023-06-01' });
@@ -110,7 +110,7 @@ describe('anthropic dispatcher: chat', () => {
 describe('anthropic dispatcher: stream', () => {
   it('streams text, thinking, the finish reason and usage from message_start + message_delta', async () => {
     fake.script({ thinking: 'Short answer.', text: 'One two three', usage: { input_tokens: 40, output_tokens: 9 } });
-    const chunks = await collect(await dispatcher.chatStream(hello, call()));
+    const chunks = await collectChunks(await dispatcher.chatStream(hello, call()));
     expect(fake.requests[0].body.stream).toBe(true);
     expect(fake.requests[0].headers.accept).toBe('text/event-stream');
     expect(chunks.filter((c) => c.type === 'reasoning').map((c) => (c as { text: string }).text).join('')).toBe('Short answer.');
@@ -124,7 +124,7 @@ describe('anthropic dispatcher: stream', () => {
 
   it('streams a tool call as start + input_json deltas numbered from 0', async () => {
     fake.script({ text: 'Checking.', toolCalls: [{ id: 'toolu_9', name: 'lookup', input: { query: 'a long enough query' } }] });
-    const chunks = await collect(await dispatcher.chatStream(hello, call()));
+    const chunks = await collectChunks(await dispatcher.chatStream(hello, call()));
     const tools = chunks.filter((c): c is Extract<ChatChunk, { type: 'tool_call' }> => c.type === 'tool_call');
     expect(tools[0]).toEqual({ type: 'tool_call', index: 0, id: 'toolu_9', name: 'lookup', argumentsDelta: '' });
     expect(tools.every((c) => c.index === 0)).toBe(true);
@@ -135,7 +135,7 @@ describe('anthropic dispatcher: stream', () => {
   it('an error event mid-stream throws a retryable overloaded error', async () => {
     fake.script({ text: 'partial answer here', streamError: { afterChunks: 4, type: 'overloaded_error', message: 'Overloaded' } });
     const stream = await dispatcher.chatStream(hello, call());
-    const err = await upstreamError(collect(stream));
+    const err = await upstreamError(collectChunks(stream));
     expect(err).toMatchObject({ kind: 'http', status: 529, retryable: true, upstreamMessage: 'Overloaded' });
   });
 
@@ -145,7 +145,7 @@ describe('anthropic dispatcher: stream', () => {
     const seen: ChatChunk[] = [];
     const err = await upstreamError(
       (async () => {
-        for await (const chunk of stream) seen.push(chunk);
+        for await (const chunk of stream) seen.push(...chunksOf(chunk));
       })(),
     );
     expect(seen).toEqual([{ type: 'text', text: 'this ' }]);

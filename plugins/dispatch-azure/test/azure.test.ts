@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AZURE_BLOCKED_PROMPT, azureFilterResults, startFakeAzure } from '../../../test/fakes/fake-azure.js';
-import { collect } from '../../../test/fakes/dispatch-call.js';
+import { collectChunks } from '../../../test/fakes/dispatch-call.js';
 import type { FakeOpenAI } from '../../../test/fakes/fake-openai.js';
 import { expectToolRoundTrip, expectUpstreamFailuresNormalized, sseChunks, startProviderGateway, type ProviderGateway } from '../../../test/fakes/provider-gateway.js';
 import azureModule, { withAzureFilterFinish } from '../src/index.js';
@@ -131,7 +131,7 @@ describe('Azure OpenAI through /oai/v1', () => {
   it('streams through the dispatcher with usage chunks', async () => {
     fake.script({ text: 'direct stream', usage: { prompt_tokens: 2, completion_tokens: 2 } });
     const call = gw.call({ kind: 'azure', baseUrl: fake.url, apiKey: process.env[KEY_ENV], backendOptions: { deployment: 'gpt4o-prod' } });
-    const chunks = await collect(await gw.dispatcher('azure').chatStream({ model: 'gpt-4o', messages: [{ role: 'user', content: [{ type: 'text', text: 'x' }] }] }, call));
+    const chunks = await collectChunks(await gw.dispatcher('azure').chatStream({ model: 'gpt-4o', messages: [{ role: 'user', content: [{ type: 'text', text: 'x' }] }] }, call));
     expect(chunks.filter((c) => c.type === 'usage')).toEqual([{ type: 'usage', usage: { promptTokens: 2, completionTokens: 2, cachedPromptTokens: 0, reasoningTokens: 0 } }]);
   });
 });

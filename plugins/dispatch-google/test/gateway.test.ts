@@ -13,7 +13,7 @@ import dispatchModule, { dispatchServiceRef, dispatcherRegistryRef, type Dispatc
 import inferenceModule from '@scaigrid/plugin-inference';
 import routingModule from '@scaigrid/plugin-routing';
 import { startFakeGoogle, type FakeGoogle } from '../../../test/fakes/fake-google.js';
-import { collect } from '../../../test/fakes/dispatch-call.js';
+import { collect, collectChunks } from '../../../test/fakes/dispatch-call.js';
 import dispatchGoogle from '../src/index.js';
 
 type Route = Parameters<DispatchService['chat']>[0];
@@ -106,7 +106,7 @@ describe('dispatch-google as a module: dispatch.service', () => {
     primary.script({ status });
     spare.script({ text: 'streamed after failure' });
     const stream = await service.chatStream(failoverRoute, hi, { signal: new AbortController().signal, requestId: `req-gs-${status}` });
-    const chunks = await collect(stream.chunks);
+    const chunks = await collectChunks(stream.chunks);
     expect(chunks.filter((c) => c.type === 'text').map((c) => (c as { text: string }).text).join('')).toBe('streamed after failure');
     expect(spare.requests.at(-1)!.path).toBe('/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse');
   });

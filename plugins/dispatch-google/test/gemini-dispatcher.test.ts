@@ -4,9 +4,9 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Agent } from 'undici';
-import type { ChatChunk, ChatRequest } from '@scaigrid/plugin-dispatch';
+import { chunksOf, type ChatChunk, type ChatRequest } from '@scaigrid/plugin-dispatch';
 import { startFakeGoogle, type FakeGoogle } from '../../../test/fakes/fake-google.js';
-import { collect, testCall, upstreamError, type TestCallOptions } from '../../../test/fakes/dispatch-call.js';
+import { collectChunks, testCall, upstreamError, type TestCallOptions } from '../../../test/fakes/dispatch-call.js';
 import { createGeminiDispatcher } from '../src/index.js';
 
 const dispatcher = createGeminiDispatcher({ baseUrl: 'https://generativelanguage.googleapis.com', apiVersion: 'v1beta' });
@@ -193,7 +193,7 @@ describe('Gemini API reference — Function calling', () => {
 describe('Gemini API reference — models.streamGenerateContent', () => {
   it('posts to :streamGenerateContent?alt=sse and streams thoughts, text deltas, finish and usage from the last event', async () => {
     fake.script({ thought: 'Short answer.', text: 'One two three', usage: { promptTokenCount: 40, candidatesTokenCount: 9, thoughtsTokenCount: 3 } });
-    const chunks = await collect(await dispatcher.chatStream(hello, call()));
+    const chunks = await collectChunks(await dispatcher.chatStream(hello, call()));
     const [request] = fake.requests;
     expect(request.path).toBe('/v1beta/models/gemini-test:streamGenerateContent?alt=sse');
     expect(request.headers['x-goog-api-key']).toBe('g-test-key');
@@ -209,7 +209,7 @@ describe('Gemini API reference — models.streamGenerateContent', () => {
 
   it('streams function calls as complete tool_call chunks numbered from 0, finishing with tool_calls', async () => {
     fake.script({ text: 'Checking.', functionCalls: [{ name: 'lookup', args: { query: 'q1' } }, { name: 'lookup', args: { query: 'q2' } }] });
-    const chunks = await collect(await dispatcher.chatStream({ ...hello, tools: [weatherTool] }, call()));
+    const chunks = await collectChunks(await dispatcher.chatStream({ ...hello, tools: [weatherTool] }, call()));
     const tools = toolChunks(chunks);
     expect(tools).toEqual([
       { type: 'tool_call', index: 0, id: expect.stringMatching(/^call_gemini_/), name: 'lookup', argumentsDelta: '{"query":"q1"}' },
@@ -221,7 +221,7 @@ describe('Gemini API reference — models.streamGenerateContent', () => {
 
   it('a blocked prompt streams a content_filter finish', async () => {
     fake.script({ blockReason: 'PROHIBITED_CONTENT' });
-    const chunks = await collect(await dispatcher.chatStream(hello, call()));
+    const chunks = await collectChunks(await dispatcher.chatStream(hello, call()));
     expect(chunks[0]).toEqual({ type: 'finish', finishReason: 'content_filter' });
     expect(chunks.filter((c) => c.type === 'text')).toEqual([]);
   });
@@ -231,7 +231,7 @@ describe('Gemini API reference — models.streamGenerateContent', () => {
     const seen: ChatChunk[] = [];
     const err = await upstreamError(
       (async () => {
-        for await (const chunk of await dispatcher.chatStream(hello, call())) seen.push(chunk);
+        for await (const chunk of await dispatcher.chatStream(hello, call())) seen.push(...chunksOf(chunk));
       })(),
     );
     expect(joined(seen, 'text')).toBe('this will ');

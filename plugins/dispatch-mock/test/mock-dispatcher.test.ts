@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ChatChunk, ChatRequest, DispatchCall, UpstreamError } from '@scaigrid/plugin-dispatch';
+import { chunksOf, type ChatChunk, type ChatRequest, type ChatStreamItem, type DispatchCall, type UpstreamError } from '@scaigrid/plugin-dispatch';
 import { MockDispatcher, mockEmbedding } from '../src/index.js';
 
 const mock = new MockDispatcher();
@@ -24,9 +24,9 @@ const user = (text: string, extra: Partial<ChatRequest> = {}): ChatRequest => ({
 
 const weatherTool = { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } };
 
-async function collect(iterable: AsyncIterable<ChatChunk>): Promise<ChatChunk[]> {
+async function collect(iterable: AsyncIterable<ChatStreamItem>): Promise<ChatChunk[]> {
   const out: ChatChunk[] = [];
-  for await (const c of iterable) out.push(c);
+  for await (const item of iterable) out.push(...chunksOf(item));
   return out;
 }
 

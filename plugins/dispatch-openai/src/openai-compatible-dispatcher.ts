@@ -12,7 +12,7 @@ import { extraHeaders, joinUrl, postJson, providerOption, readJson, sseEventBatc
 import type { OpenAIChatBody, OpenAIChatCompletion, OpenAIChatCompletionChunk, OpenAIEmbeddingsBody, OpenAIEmbeddingsResponse } from './openai-wire.js';
 import { toOpenAIChatBody, toOpenAIEmbeddingsBody, type MaxTokensField } from './openai-request.js';
 import { fromOpenAIChatResponse, fromOpenAIEmbeddingsResponse } from './openai-response.js';
-import { openAIStreamChunks } from './openai-stream.js';
+import { openAIStreamChunkBatches } from './openai-stream.js';
 
 /** The API paths the dispatcher calls, relative to the provider's base URL. */
 export type OpenAIApiPath = '/chat/completions' | '/embeddings';
@@ -77,7 +77,7 @@ export function createOpenAICompatibleDispatcher(options: OpenAICompatibleDispat
       };
       const response = await postJson(call, upstream);
       const mapChunk = options.mapChunk;
-      return openAIStreamChunks(sseEventBatches(response.body, call, upstream.label), {
+      return openAIStreamChunkBatches(sseEventBatches(response.body, call, upstream.label), {
         label: upstream.label,
         mapChunk: mapChunk ? (chunks, raw) => mapChunk(chunks, raw, call) : undefined,
       });

@@ -24,12 +24,28 @@ export async function* openAIStreamChunks(
   events: AsyncIterable<SseEvent | readonly SseEvent[]>,
   options: OpenAIStreamOptions = {},
 ): AsyncGenerator<ChatChunk> {
+  for await (const batch of openAIStreamChunkBatches(events, options)) yield* batch;
+}
+
+/**
+ * The same chunks, one array per input item: given `sseEventBatches`, the chunks one upstream
+ * read carried travel on together (what dispatchers return; see ChatStreamItem). Never yields
+ * an empty array.
+ * @example return openAIStreamChunkBatches(sseEventBatches(response.body, call, label), { label });
+ */
+export async function* openAIStreamChunkBatches(
+  events: AsyncIterable<SseEvent | readonly SseEvent[]>,
+  options: OpenAIStreamOptions = {},
+): AsyncGenerator<ChatChunk[]> {
   const label = options.label ?? 'upstream';
   let done = false;
   try {
     for await (const item of events) {
       // One event, or the batch one body read carried (`sseEventBatches`).
       const batch: readonly SseEvent[] = Array.isArray(item) ? item : [item as SseEvent];
+      const out: ChatChunk[] = [];
+      // A failure mid-batch is thrown after the chunks before it are handed on, as one by one.
+      let failure: UpstreamError | undefined;
       for (const event of batch) {
         // Read on to the end of the body instead of returning at [DONE]: an upstream response
         // dropped before its end closes the pooled keep-alive socket, so every stream would
@@ -43,12 +59,18 @@ export async function* openAIStreamChunks(
         try {
           raw = JSON.parse(event.data) as OpenAIChatCompletionChunk;
         } catch {
-          throw new UpstreamError('protocol', `${label} sent a stream event that is not JSON`);
+          failure = new UpstreamError('protocol', `${label} sent a stream event that is not JSON`);
+          break;
         }
-        if (event.event === 'error' || (raw && typeof raw === 'object' && raw.error)) throw streamError(raw, label);
+        if (event.event === 'error' || (raw && typeof raw === 'object' && raw.error)) {
+          failure = streamError(raw, label);
+          break;
+        }
         const mapped = fromOpenAIChunk(raw);
-        for (const chunk of options.mapChunk ? options.mapChunk(mapped, raw) : mapped) yield chunk;
+        for (const chunk of options.mapChunk ? options.mapChunk(mapped, raw) : mapped) out.push(chunk);
       }
+      if (out.length > 0) yield out;
+      if (failure) throw failure;
     }
   } catch (err) {
     // The answer was complete at [DONE]; a connection that fails after it changes nothing.

@@ -3,7 +3,7 @@ import { startTestKernel, type TestKernel } from '@scaigrid/testing';
 import authModule from '@scaigrid/plugin-auth';
 import dispatchModule, { dispatchServiceRef, dispatcherRegistryRef, type DispatchService } from '@scaigrid/plugin-dispatch';
 import { startFakeOpenAI, type FakeOpenAI } from '../../../test/fakes/fake-openai.js';
-import { collect } from '../../../test/fakes/dispatch-call.js';
+import { collect, collectChunks } from '../../../test/fakes/dispatch-call.js';
 import dispatchOpenAI from '../src/index.js';
 
 type Route = Parameters<DispatchService['chat']>[0];
@@ -69,7 +69,7 @@ describe('dispatch-openai as a module', () => {
 
     fake.script({ text: 'streamed reply' });
     const stream = await service.chatStream(route, request, { signal: new AbortController().signal, requestId: 'req-mod-2' });
-    const chunks = await collect(stream.chunks);
+    const chunks = await collectChunks(stream.chunks);
     expect(chunks.filter((c) => c.type === 'text').map((c) => (c as { text: string }).text).join('')).toBe('streamed reply');
     expect(chunks.some((c) => c.type === 'usage')).toBe(true);
   });

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { ChatChunk, ChatRequest } from '@scaigrid/plugin-dispatch';
+import { chunksOf, type ChatChunk, type ChatRequest } from '@scaigrid/plugin-dispatch';
 import { startFakeOpenAI, type FakeOpenAI } from '../../../test/fakes/fake-openai.js';
 import { createOpenAICompatibleDispatcher, openAIHeaders } from '../src/index.js';
-import { collect, testCall, upstreamError, type TestCallOptions } from '../../../test/fakes/dispatch-call.js';
+import { collectChunks, testCall, upstreamError, type TestCallOptions } from '../../../test/fakes/dispatch-call.js';
 import { Agent } from 'undici';
 
 const dispatcher = createOpenAICompatibleDispatcher({ kind: 'openai' });
@@ -118,7 +118,7 @@ describe('openai dispatcher: chat', () => {
 describe('openai dispatcher: stream', () => {
   it('streams text deltas, the finish reason and usage, asking for include_usage', async () => {
     fake.script({ text: 'One two three four', usage: { prompt_tokens: 11, completion_tokens: 5, cached_tokens: 3 } });
-    const chunks = await collect(await dispatcher.chatStream({ ...hello, maxTokens: 20 }, call()));
+    const chunks = await collectChunks(await dispatcher.chatStream({ ...hello, maxTokens: 20 }, call()));
 
     expect(fake.requests[0].headers.accept).toBe('text/event-stream');
     expect(fake.requests[0].body).toEqual({
@@ -139,7 +139,7 @@ describe('openai dispatcher: stream', () => {
 
   it('streams tool calls as a start with id and name followed by argument deltas', async () => {
     fake.script({ toolCalls: [{ id: 'call_9', name: 'lookup', arguments: { query: 'a fairly long query string' } }] });
-    const chunks = await collect(await dispatcher.chatStream(hello, call()));
+    const chunks = await collectChunks(await dispatcher.chatStream(hello, call()));
     const toolChunks = chunks.filter((c): c is Extract<ChatChunk, { type: 'tool_call' }> => c.type === 'tool_call');
     expect(toolChunks[0]).toEqual({ type: 'tool_call', index: 0, id: 'call_9', name: 'lookup', argumentsDelta: '' });
     expect(toolChunks.length).toBeGreaterThan(2);
@@ -153,7 +153,7 @@ describe('openai dispatcher: stream', () => {
     const seen: ChatChunk[] = [];
     const err = await upstreamError(
       (async () => {
-        for await (const chunk of stream) seen.push(chunk);
+        for await (const chunk of stream) seen.push(...chunksOf(chunk));
       })(),
     );
     expect(seen.length).toBe(2); // role chunk (no content) + two words

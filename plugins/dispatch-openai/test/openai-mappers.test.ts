@@ -5,6 +5,7 @@ import {
   fromOpenAIChatResponse,
   fromOpenAIChunk,
   fromOpenAIFinishReason,
+  openAIStreamChunkBatches,
   openAIStreamChunks,
   parseRetryAfter,
   redactSecrets,
@@ -124,6 +125,31 @@ describe('stream mapping', () => {
   it('throws on an error object inside the stream and on non-JSON data', async () => {
     await expect(collect(openAIStreamChunks(events(JSON.stringify({ error: { message: 'overloaded' } }))))).rejects.toMatchObject({ upstreamMessage: 'overloaded' });
     await expect(collect(openAIStreamChunks(events('{oops')))).rejects.toMatchObject({ kind: 'protocol' });
+  });
+
+  it('hands on the chunks of one event batch as one array, never an empty one', async () => {
+    const chunk = (t: string) => JSON.stringify({ choices: [{ index: 0, delta: { content: t }, finish_reason: null }] });
+    const roleOnly = JSON.stringify({ choices: [{ index: 0, delta: { role: 'assistant' }, finish_reason: null }] });
+    async function* batched() {
+      yield [{ data: roleOnly }] as SseEvent[];
+      yield [{ data: chunk('a') }, { data: chunk('b') }, { data: roleOnly }] as SseEvent[];
+      yield { data: chunk('c') } as SseEvent;
+      yield [{ data: '[DONE]' }] as SseEvent[];
+    }
+    expect(await collect(openAIStreamChunkBatches(batched()))).toEqual([[...text('a'), ...text('b')], text('c')]);
+  });
+
+  it('hands on the chunks before a failure in the same batch, then throws', async () => {
+    const chunk = (t: string) => JSON.stringify({ choices: [{ index: 0, delta: { content: t }, finish_reason: null }] });
+    async function* failing() {
+      yield [{ data: chunk('a') }, { data: JSON.stringify({ error: { message: 'overloaded' } }) }, { data: chunk('never') }] as SseEvent[];
+    }
+    const seen: unknown[] = [];
+    const err = await (async () => {
+      for await (const batch of openAIStreamChunkBatches(failing())) seen.push(batch);
+    })().catch((e: unknown) => e);
+    expect(seen).toEqual([text('a')]);
+    expect(err).toMatchObject({ upstreamMessage: 'overloaded' });
   });
 
   it('applies mapChunk to each event', async () => {

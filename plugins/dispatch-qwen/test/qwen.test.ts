@@ -6,7 +6,7 @@
  * `thinking_budget`, `reasoning_content` in message and deltas).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collect } from '../../../test/fakes/dispatch-call.js';
+import { collectChunks } from '../../../test/fakes/dispatch-call.js';
 import type { FakeOpenAI } from '../../../test/fakes/fake-openai.js';
 import { startFakeQwen } from '../../../test/fakes/fake-qwen.js';
 import { expectToolRoundTrip, expectUpstreamFailuresNormalized, sseChunks, startProviderGateway, type ProviderGateway } from '../../../test/fakes/provider-gateway.js';
@@ -63,7 +63,7 @@ describe('Qwen (DashScope compatible mode)', () => {
     expect(fake.requests.at(-1)!.body).toMatchObject({ model: 'qwen3-235b-a22b', stream: true, stream_options: { include_usage: true }, enable_thinking: true, thinking_budget: 512 });
 
     fake.script({ reasoning: 'Think step by step.', text: 'Done' });
-    const normalized = await collect(await gw.dispatcher('qwen').chatStream(ask('Hi'), gw.call({ kind: 'qwen', baseUrl: fake.url, apiKey: process.env[KEY_ENV], backendOptions: { enableThinking: true } })));
+    const normalized = await collectChunks(await gw.dispatcher('qwen').chatStream(ask('Hi'), gw.call({ kind: 'qwen', baseUrl: fake.url, apiKey: process.env[KEY_ENV], backendOptions: { enableThinking: true } })));
     const reasoning = normalized.filter((c) => c.type === 'reasoning').map((c) => (c as { text: string }).text).join('');
     expect(reasoning).toBe('Think step by step.');
     expect(normalized.findIndex((c) => c.type === 'reasoning')).toBeLessThan(normalized.findIndex((c) => c.type === 'text'));

@@ -8,7 +8,7 @@
 import { serviceRef } from '@scaigrid/kernel';
 import type { Backend, ModelRoute } from '@scaigrid/plugin-routing';
 import type { ChatChunk, ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse } from './chat-model.js';
-import type { Dispatcher, ProviderInstance } from './dispatcher.js';
+import type { ChatStreamItem, Dispatcher, ProviderInstance } from './dispatcher.js';
 
 export interface DispatchOptions {
   /** The client's signal: aborting it stops the upstream call and never fails over. */
@@ -35,7 +35,7 @@ export interface DispatchService {
    * Resolves once a backend accepted the request and produced its first chunk; until then it
    * fails over. Errors later surface from the iterator (as GatewayError) and never fail over.
    */
-  chatStream(route: ModelRoute, request: ChatRequest, options: DispatchOptions): Promise<{ chunks: AsyncIterable<ChatChunk> } & Served>;
+  chatStream(route: ModelRoute, request: ChatRequest, options: DispatchOptions): Promise<{ chunks: AsyncIterable<ChatStreamItem> } & Served>;
   embeddings(route: ModelRoute, request: EmbeddingRequest, options: DispatchOptions): Promise<{ response: EmbeddingResponse } & Served>;
 }
 

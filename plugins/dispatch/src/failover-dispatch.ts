@@ -12,7 +12,7 @@ import type { Backend, ModelRoute } from '@scaigrid/plugin-routing';
 import { AttemptSignal } from './attempt-signal.js';
 import type { ChatChunk, ChatRequest, EmbeddingRequest } from './chat-model.js';
 import type { BreakerBoard, CircuitBreaker } from './circuit-breaker.js';
-import { UpstreamError, type DispatchCall, type Dispatcher, type ProviderInstance } from './dispatcher.js';
+import { UpstreamError, type ChatStreamItem, type DispatchCall, type Dispatcher, type ProviderInstance } from './dispatcher.js';
 import type { DispatcherRegistry, DispatchOptions, DispatchService, ProviderLookup, Served } from './dispatch-service.js';
 import { classifyFailure, isUpstreamError, toGatewayError } from './upstream-errors.js';
 
@@ -69,7 +69,7 @@ export class FailoverDispatch implements DispatchService {
   }
 
   /** Forwards the rest of an accepted stream; failures from here on never fail over. */
-  private async *relay(slug: string, attempt: Attempt, iterator: AsyncIterator<ChatChunk>, first: IteratorResult<ChatChunk>): AsyncGenerator<ChatChunk> {
+  private async *relay(slug: string, attempt: Attempt, iterator: AsyncIterator<ChatStreamItem>, first: IteratorResult<ChatStreamItem>): AsyncGenerator<ChatStreamItem> {
     let finished = false;
     try {
       let next = first;

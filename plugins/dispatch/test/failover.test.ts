@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ModelRoute } from '@scaigrid/plugin-routing';
-import dispatchModule, { dispatchServiceRef, UpstreamError, type ChatChunk, type ChatRequest, type DispatchService } from '../src/index.js';
+import dispatchModule, { chunksOf, dispatchServiceRef, UpstreamError, type ChatChunk, type ChatRequest, type ChatStreamItem, type DispatchService } from '../src/index.js';
 import { startWithAuth, type AuthKernel } from '@scaigrid/plugin-auth/testing';
 import { answer, chunks, hang, one, scriptedModule, two } from './scripted-dispatchers.js';
 
@@ -50,9 +50,9 @@ afterEach(async () => {
   await t.stop();
 });
 
-async function collect(iterable: AsyncIterable<ChatChunk>): Promise<ChatChunk[]> {
+async function collect(iterable: AsyncIterable<ChatStreamItem>): Promise<ChatChunk[]> {
   const out: ChatChunk[] = [];
-  for await (const chunk of iterable) out.push(chunk);
+  for await (const item of iterable) out.push(...chunksOf(item));
   return out;
 }
 
@@ -204,7 +204,7 @@ describe('dispatch.service chatStream', () => {
     const seen: ChatChunk[] = [];
     const err = await rejection(
       (async () => {
-        for await (const chunk of served.chunks) seen.push(chunk);
+        for await (const item of served.chunks) seen.push(...chunksOf(item));
       })(),
     );
     expect(seen).toEqual([{ type: 'text', text: 'partial' }]);
@@ -234,7 +234,7 @@ describe('dispatch.service chatStream', () => {
         }
       })();
     const served = await dispatch.chatStream(both, request, opts());
-    for await (const chunk of served.chunks) if (chunk.type === 'text' && chunk.text === '3') break;
+    for await (const item of served.chunks) if (chunksOf(item).some((c) => c.type === 'text' && c.text === '3')) break;
     expect(closed).toBe(true);
   });
 });

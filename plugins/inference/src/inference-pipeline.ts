@@ -11,7 +11,7 @@ import type { Caller } from '@scaigrid/plugin-auth';
 import type { ModelRoute, RoutingService } from '@scaigrid/plugin-routing';
 import type { ModuleContext } from '@scaigrid/kernel';
 import type { ChatChunk, ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, Usage } from './chat-model.js';
-import type { DispatchService, Served } from '@scaigrid/plugin-dispatch';
+import { chunksOf, type ChatStreamItem, type DispatchService, type Served } from '@scaigrid/plugin-dispatch';
 import { CLIENT_CLOSED, toGatewayError } from './errors.js';
 import type {
   ChatInferenceContext,
@@ -44,7 +44,13 @@ export interface ChatOutcome {
 
 export interface ChatStreamOutcome {
   ctx: ChatInferenceContext;
-  /** Consume it to the end or `return()` it; either way the request settles exactly once. */
+  /**
+   * The answer in the batches it arrived in (the chunks one upstream read carried): one step per
+   * batch instead of per chunk for whoever encodes it. Consume it to the end or `return()` it;
+   * either way the request settles exactly once. Read `batches` or `chunks`, not both.
+   */
+  batches: AsyncIterable<readonly ChatChunk[]>;
+  /** The same answer one chunk at a time. */
   chunks: AsyncIterable<ChatChunk>;
 }
 
@@ -123,7 +129,8 @@ export class InferencePipeline implements InferenceService {
       await this.beforeDispatch(hooks, ctx, input.deferredChecks);
       const served = await this.deps.dispatch.chatStream(route, ctx.request, { signal: upstream.signal, requestId: ctx.requestId });
       recordServed(ctx, served);
-      return { ctx, chunks: this.settleStream(hooks, ctx, served.chunks, upstream, input.signal, onClientAbort) };
+      const batches = this.settleStream(hooks, ctx, served.chunks, upstream, input.signal, onClientAbort);
+      return { ctx, batches, chunks: oneByOne(batches) };
     } catch (err) {
       input.signal.removeEventListener('abort', onClientAbort);
       throw await this.fail(hooks, ctx, err, input.signal);
@@ -171,11 +178,11 @@ export class InferencePipeline implements InferenceService {
   private async *settleStream(
     hooks: readonly InferenceHook[],
     ctx: ChatInferenceContext,
-    chunks: AsyncIterable<ChatChunk>,
+    items: AsyncIterable<ChatStreamItem>,
     upstream: AbortController,
     clientSignal: AbortSignal,
     onClientAbort: () => void,
-  ): AsyncGenerator<ChatChunk> {
+  ): AsyncGenerator<readonly ChatChunk[]> {
     const assembler = new StreamAssembler();
     const promptEstimate = estimatePromptTokens(ctx.request);
     const countUsage = () => {
@@ -186,12 +193,16 @@ export class InferencePipeline implements InferenceService {
     countUsage();
     let settled = false;
     try {
-      for await (const chunk of chunks) {
+      for await (const item of items) {
+        const batch = chunksOf(item);
+        if (batch.length === 0) continue;
         ctx.firstChunkAt ??= Date.now();
-        assembler.add(chunk);
-        countUsage();
-        for (const hook of hooks) if (hook.onChunk) await hook.onChunk(ctx, chunk);
-        yield chunk;
+        for (const chunk of batch) {
+          assembler.add(chunk);
+          countUsage();
+          for (const hook of hooks) if (hook.onChunk) await hook.onChunk(ctx, chunk);
+        }
+        yield batch;
       }
       settled = true;
       ctx.finishedAt = Date.now();
@@ -281,4 +292,9 @@ function outputChars(response: ChatResponse): number {
   for (const block of response.message.content) if (block.type !== 'image') chars += block.text.length;
   for (const call of response.message.toolCalls ?? []) chars += call.name.length + call.arguments.length;
   return chars;
+}
+
+/** A stream of batches as single chunks, for consumers that want them one at a time. */
+async function* oneByOne(batches: AsyncIterable<readonly ChatChunk[]>): AsyncGenerator<ChatChunk> {
+  for await (const batch of batches) yield* batch;
 }

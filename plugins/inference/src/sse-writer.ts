@@ -42,19 +42,30 @@ export const SSE_HEADERS: Readonly<Record<string, string>> = Object.freeze({
  * @example
  * return sseResponse(c, (async function* () { yield { data: '{"a":1}' }; yield { data: '[DONE]' }; })());
  */
-export function sseResponse(c: Context, events: AsyncIterable<SseEvent>, headers: Record<string, string> = {}): Response {
+/** One event, or several that became ready together (the encoding of one upstream read). */
+export type SseItem = SseEvent | readonly SseEvent[];
+
+export function sseResponse(c: Context, events: AsyncIterable<SseItem>, headers: Record<string, string> = {}): Response {
   const iterator = events[Symbol.asyncIterator]();
   return nodeBodyResponse(c, (out) => writeEvents(iterator, out), { status: 200, headers: { ...SSE_HEADERS, ...headers } }, () => webStream(iterator));
 }
 
-function webStream(iterator: AsyncIterator<SseEvent>): ReadableStream<Uint8Array> {
+/** The wire text of one item. */
+function formatSseItem(item: SseItem): string {
+  if (!Array.isArray(item)) return formatSseEvent(item as SseEvent);
+  let text = '';
+  for (const event of item as readonly SseEvent[]) text += formatSseEvent(event);
+  return text;
+}
+
+function webStream(iterator: AsyncIterator<SseItem>): ReadableStream<Uint8Array> {
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
         try {
           const next = await iterator.next();
           if (next.done) controller.close();
-          else controller.enqueue(encoder.encode(formatSseEvent(next.value)));
+          else controller.enqueue(encoder.encode(formatSseItem(next.value)));
         } catch (err) {
           // The producer is expected to turn failures into an error event; this is the last resort.
           controller.error(err);
@@ -73,7 +84,7 @@ function webStream(iterator: AsyncIterator<SseEvent>): ReadableStream<Uint8Array
  * read usually carries several) are joined and written once, in the loop's check phase: one
  * write per turn instead of one per event. Waits for `drain` when the client reads slowly.
  */
-async function writeEvents(iterator: AsyncIterator<SseEvent>, out: ServerResponse): Promise<void> {
+async function writeEvents(iterator: AsyncIterator<SseItem>, out: ServerResponse): Promise<void> {
   let pending = '';
   let scheduled = false;
   let full = false;
@@ -91,7 +102,7 @@ async function writeEvents(iterator: AsyncIterator<SseEvent>, out: ServerRespons
       await iterator.return?.();
       return;
     }
-    pending += formatSseEvent(next.value);
+    pending += formatSseItem(next.value);
     if (!scheduled) {
       scheduled = true;
       setImmediate(flush);

@@ -17,7 +17,7 @@ import { toGatewayError } from '../errors.js';
 import type { ChatInferenceContext } from '../inference-hooks.js';
 import type { InferenceInput, InferenceService } from '../inference-pipeline.js';
 import { readJsonBody, validateBody } from '../request-validation.js';
-import { sseResponse, type SseEvent } from '../sse-writer.js';
+import { sseResponse, type SseEvent, type SseItem } from '../sse-writer.js';
 import { estimatePromptTokens } from '../usage-estimate.js';
 import { toAnthropicError } from './anthropic-errors.js';
 import { toChatRequest, toConversation } from './anthropic-request-mapping.js';
@@ -56,8 +56,8 @@ export function anthropicRoutes(deps: AnthropicRoutesDeps): Hono {
       const { ctx, response } = await deps.inference.chat(input(c, toChatRequest(body)));
       return c.json(toAnthropicMessage(response, identity, ctx.usage!));
     }
-    const { ctx, chunks } = await deps.inference.chatStream(input(c, toChatRequest(body)));
-    return sseResponse(c, anthropicStreamEvents(ctx, chunks, new AnthropicStreamEncoder(identity)));
+    const { ctx, batches } = await deps.inference.chatStream(input(c, toChatRequest(body)));
+    return sseResponse(c, anthropicStreamEvents(ctx, batches, new AnthropicStreamEncoder(identity)));
   });
 
   app.post('/messages/count_tokens', async (c) => {
@@ -75,13 +75,17 @@ export function anthropicRoutes(deps: AnthropicRoutesDeps): Hono {
 /** The SSE events of one streamed message, in Anthropic's order. */
 export async function* anthropicStreamEvents(
   ctx: Pick<ChatInferenceContext, 'usage' | 'request'>,
-  chunks: AsyncIterable<ChatChunk>,
+  batches: AsyncIterable<readonly ChatChunk[]>,
   encoder: AnthropicStreamEncoder,
-): AsyncGenerator<SseEvent> {
+): AsyncGenerator<SseItem> {
   // The request as dispatched (after prompt hooks), so the estimate counts what the model reads.
-  yield* encoder.start(estimatePromptTokens(ctx.request));
+  yield encoder.start(estimatePromptTokens(ctx.request));
   try {
-    for await (const chunk of chunks) yield* encoder.encode(chunk);
+    for await (const batch of batches) {
+      const events: SseEvent[] = [];
+      for (const chunk of batch) events.push(...encoder.encode(chunk));
+      if (events.length > 0) yield events;
+    }
   } catch (err) {
     const { body } = toAnthropicError(toGatewayError(err));
     // Mid-stream, only the types Anthropic itself sends there make sense to a client.
@@ -89,5 +93,5 @@ export async function* anthropicStreamEvents(
     yield { event: 'error', data: JSON.stringify({ type: 'error', error: { type, message: body.error.message } }) };
     return;
   }
-  yield* encoder.finish(ctx.usage ?? { promptTokens: 0, completionTokens: 0 });
+  yield encoder.finish(ctx.usage ?? { promptTokens: 0, completionTokens: 0 });
 }

@@ -14,7 +14,7 @@ import { toGatewayError } from '../errors.js';
 import type { ChatInferenceContext } from '../inference-hooks.js';
 import type { InferenceService } from '../inference-pipeline.js';
 import { readJsonBody, validateBody } from '../request-validation.js';
-import { sseResponse, type SseEvent } from '../sse-writer.js';
+import { sseResponse, type SseEvent, type SseItem } from '../sse-writer.js';
 import { fromNativeRequest, toNativeChunk, toNativeResponse, toNativeUsage } from './native-mapping.js';
 import { nativeChatRequestSchema } from './native-schema.js';
 
@@ -37,8 +37,8 @@ export function nativeRoutes(deps: NativeRoutesDeps): Hono {
       const { ctx, response } = await deps.inference.chat(input);
       return c.json(toNativeResponse(response, identity, toNativeUsage(ctx.usage!, ctx.usageEstimated)));
     }
-    const { ctx, chunks } = await deps.inference.chatStream(input);
-    return sseResponse(c, nativeStreamEvents(ctx, chunks, identity));
+    const { ctx, batches } = await deps.inference.chatStream(input);
+    return sseResponse(c, nativeStreamEvents(ctx, batches, identity));
   });
 
   app.get('/models', (c) => c.json({ models: deps.routing.listModels(c.get('caller')).map((m) => ({ slug: m.slug, kind: m.kind, created_at: m.createdAt })) }));
@@ -48,15 +48,19 @@ export function nativeRoutes(deps: NativeRoutesDeps): Hono {
 
 export async function* nativeStreamEvents(
   ctx: Pick<ChatInferenceContext, 'usage' | 'usageEstimated'>,
-  chunks: AsyncIterable<ChatChunk>,
+  batches: AsyncIterable<readonly ChatChunk[]>,
   identity: { id: string; model: string; requestId: string },
-): AsyncGenerator<SseEvent> {
+): AsyncGenerator<SseItem> {
   let finishReason: FinishReason = 'stop';
   try {
-    for await (const chunk of chunks) {
-      if (chunk.type === 'finish') finishReason = chunk.finishReason;
-      const data = toNativeChunk(chunk);
-      if (data) yield { event: 'chunk', data: JSON.stringify(data) };
+    for await (const batch of batches) {
+      const events: SseEvent[] = [];
+      for (const chunk of batch) {
+        if (chunk.type === 'finish') finishReason = chunk.finishReason;
+        const data = toNativeChunk(chunk);
+        if (data) events.push({ event: 'chunk', data: JSON.stringify(data) });
+      }
+      if (events.length > 0) yield events;
     }
   } catch (err) {
     const error = toGatewayError(err);

@@ -16,7 +16,7 @@ import { toGatewayError } from '../errors.js';
 import type { InferenceInput, InferenceService } from '../inference-pipeline.js';
 import type { ChatInferenceContext } from '../inference-hooks.js';
 import { readJsonBody, validateBody } from '../request-validation.js';
-import { sseResponse, type SseEvent } from '../sse-writer.js';
+import { sseResponse, type SseEvent, type SseItem } from '../sse-writer.js';
 import { toOpenAIError } from './openai-errors.js';
 import { toChatRequest, toEmbeddingRequest } from './openai-request-mapping.js';
 import { openAIChatRequestSchema, openAIEmbeddingRequestSchema } from './openai-request-schema.js';
@@ -44,9 +44,9 @@ export function openAIRoutes(deps: OpenAIRoutesDeps): Hono {
       const { ctx, response } = await deps.inference.chat(input(c, toChatRequest(body)));
       return c.json(toOpenAICompletion(response, identity, ctx.usage!));
     }
-    const { ctx, chunks } = await deps.inference.chatStream(input(c, toChatRequest(body)));
+    const { ctx, batches } = await deps.inference.chatStream(input(c, toChatRequest(body)));
     const encoder = new OpenAIStreamEncoder(identity, body.stream_options?.include_usage === true);
-    return sseResponse(c, openAIStreamEvents(ctx, chunks, encoder));
+    return sseResponse(c, openAIStreamEvents(ctx, batches, encoder));
   });
 
   app.post('/embeddings', async (c) => {
@@ -60,17 +60,21 @@ export function openAIRoutes(deps: OpenAIRoutesDeps): Hono {
   return app;
 }
 
-/** The SSE events of one streamed completion, in OpenAI's order. */
+/** The SSE events of one streamed completion, in OpenAI's order: one array per batch of chunks. */
 export async function* openAIStreamEvents(
   ctx: Pick<ChatInferenceContext, 'usage'>,
-  chunks: AsyncIterable<ChatChunk>,
+  batches: AsyncIterable<readonly ChatChunk[]>,
   encoder: OpenAIStreamEncoder,
-): AsyncGenerator<SseEvent> {
+): AsyncGenerator<SseItem> {
   yield { data: JSON.stringify(encoder.start()) };
   try {
-    for await (const chunk of chunks) {
-      const out = encoder.encode(chunk);
-      if (out) yield { data: JSON.stringify(out) };
+    for await (const batch of batches) {
+      const events: SseEvent[] = [];
+      for (const chunk of batch) {
+        const out = encoder.encode(chunk);
+        if (out) events.push({ data: JSON.stringify(out) });
+      }
+      if (events.length > 0) yield events;
     }
   } catch (err) {
     yield { data: JSON.stringify(toOpenAIError(toGatewayError(err)).body) };
