@@ -2,17 +2,22 @@
  * @module bench/profile-summary
  * Reads a V8 `.cpuprofile` (from `node --cpu-prof`) and lists where the time went: the top
  * functions by self time, and self time summed per package (or workspace folder), so the hot
- * spots of a load run can be read without opening DevTools.
+ * spots of a load run can be read without opening DevTools. Frames in the server bundle (which
+ * holds the workspace and most third-party packages) are mapped back through its source maps,
+ * so a hot spot is named by its own file and package, not by the chunk it was bundled into.
  *
  * @example
  * npx tsx bench/profile-summary.ts bench/results/profiles/<run>/CPU.*.cpuprofile --top 30
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { SourceMap } from 'node:module';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 interface ProfileNode {
   id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
+  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber?: number };
   hitCount?: number;
   children?: number[];
 }
@@ -22,6 +27,33 @@ interface Profile {
   timeDeltas: number[];
   startTime: number;
   endTime: number;
+}
+
+const sourceMaps = new Map<string, { map: SourceMap; dir: string } | null>();
+
+/** The source map beside a bundled file (`<file>.map`), read once; null when there is none. */
+function sourceMapOf(url: string): { map: SourceMap; dir: string } | null {
+  let entry = sourceMaps.get(url);
+  if (entry === undefined) {
+    entry = null;
+    if (url.startsWith('file://') && url.endsWith('.mjs')) {
+      const file = `${fileURLToPath(url)}.map`;
+      if (existsSync(file)) entry = { map: new SourceMap(JSON.parse(readFileSync(file, 'utf8'))), dir: dirname(file) };
+    }
+    sourceMaps.set(url, entry);
+  }
+  return entry;
+}
+
+/** The frame with its position in the original source when the script has a source map. */
+function original(node: ProfileNode): ProfileNode {
+  const { url, lineNumber, columnNumber } = node.callFrame;
+  const source = sourceMapOf(url);
+  if (!source) return node;
+  const found = source.map.findEntry(lineNumber, columnNumber ?? 0) as { originalSource?: string; originalLine?: number };
+  if (!found.originalSource) return node;
+  const path = found.originalSource.startsWith('file://') ? fileURLToPath(found.originalSource) : resolve(source.dir, found.originalSource);
+  return { ...node, callFrame: { ...node.callFrame, url: `file://${path}`, lineNumber: found.originalLine ?? lineNumber } };
 }
 
 /** Where a script URL belongs: `hono`, `plugins/auth`, `packages/kernel`, `node:internal`… */
@@ -56,7 +88,7 @@ function userCaller(id: number, parents: Map<number, number>, byId: Map<number, 
  */
 export function summarizeProfile(file: string, top = 25, window?: { fromUs: number; toUs: number }): string {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
-  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const byId = new Map(profile.nodes.map((n) => [n.id, original(n)]));
   const parents = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parents.set(c, n.id);
   const selfUs = new Map<number, number>();
