@@ -1,0 +1,40 @@
+/**
+ * The profile summary names a hot function by its original file when the script it ran in has
+ * a source map beside it (the server bundle does), and by the script itself when not.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+import { expect, it } from 'vitest';
+import { summarizeProfile } from '../profile-summary.js';
+
+it('maps frames of a bundled file back to their source file and package', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sg-prof-'));
+  const source = join(dir, 'plugins/demo/src/hot.ts');
+  mkdirSync(join(dir, 'plugins/demo/src'), { recursive: true });
+  writeFileSync(source, 'export function hotLoop(n: number): number {\n  let s = 0;\n  for (let i = 0; i < n; i++) s += i;\n  return s;\n}\n');
+  const bundle = join(dir, 'dist/main.mjs');
+  await build({ entryPoints: [source], bundle: true, format: 'esm', outfile: bundle, sourcemap: 'linked', minifyWhitespace: true, logLevel: 'silent' });
+  // The function sits on line 1 of the whitespace-minified bundle; find its column there.
+  const column = readFileSync(bundle, 'utf8').split('\n')[0]!.indexOf('function hotLoop');
+  const frame = (url: string, columnNumber: number) => ({ functionName: 'hotLoop', url, lineNumber: 0, columnNumber });
+  const profile = {
+    nodes: [
+      { id: 1, callFrame: { functionName: '(root)', url: '', lineNumber: -1 }, children: [2, 3] },
+      { id: 2, callFrame: frame(pathToFileURL(bundle).href, column) },
+      { id: 3, callFrame: frame('file:///elsewhere/unmapped.mjs', 0) },
+    ],
+    samples: [2, 2, 2, 3],
+    timeDeltas: [100, 100, 100, 100],
+    startTime: 0,
+    endTime: 400,
+  };
+  const file = join(dir, 'CPU.cpuprofile');
+  writeFileSync(file, JSON.stringify(profile));
+  const summary = summarizeProfile(file);
+  expect(summary).toMatch(/75\.0%\s+hotLoop plugins\/demo\/src\/hot\.ts:1/);
+  expect(summary).toMatch(/75\.0%\s+plugins\/demo/);
+  expect(summary).toMatch(/25\.0%\s+hotLoop \/elsewhere\/unmapped\.mjs:1/);
+});
