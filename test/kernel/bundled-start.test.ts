@@ -8,10 +8,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { prepareTestStores } from '@scaigrid/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { REPO_ROOT, startServer, type ServerProcess } from '../support/server-process.js';
 
 const REDIS_URL = process.env.SCAIGRID_TEST_REDIS_URL;
+const DATABASE_URL = process.env.SCAIGRID_TEST_DATABASE_URL;
 const DIST = join(REPO_ROOT, 'packages/server/dist');
 
 async function chat(url: string, key: string, content: string): Promise<Response> {
@@ -40,22 +42,27 @@ describe('bundled start (pnpm start)', () => {
     expect(body.choices[0]!.message.content).toContain('bundled hello');
   }, 90_000);
 
-  // Third-party packages are bundled too; ioredis is imported lazily, so only a real server proves
-  // the bundled copy loads and speaks (the quick start's limits and budgets write to it).
-  it.runIf(Boolean(REDIS_URL))('runs the bundle against a real Redis', async () => {
-    const namespace = `tb${Date.now().toString(36)}`;
-    server = await startServer({ bundled: true, timeoutMs: 60_000, env: { SCAIGRID_REDIS_URL: REDIS_URL!, SCAIGRID_REDIS_NAMESPACE: namespace } });
-    const key = /(sgk_[A-Za-z0-9]{43})/.exec(server.output())?.[1];
-    const redis = new Redis(REDIS_URL!);
+  // Third-party packages are bundled too (kysely, ioredis) while the drivers under them may not
+  // be (mysql2): only real servers prove the bundled copies load and speak to them. The quick
+  // start's migrations, seeds, limits and budgets write to both.
+  it.runIf(Boolean(DATABASE_URL && REDIS_URL))('runs the bundle against a real MariaDB and Redis', async () => {
+    const stores = await prepareTestStores({ real: true });
+    const redis = new Redis(stores.redis);
     try {
-      expect((await chat(server.url, key!, 'over real redis')).status).toBe(200);
-      expect((await redis.keys(`${namespace}:*`)).length).toBeGreaterThan(0);
+      server = await startServer({ bundled: true, timeoutMs: 60_000, env: { SCAIGRID_DATABASE_URL: stores.database, SCAIGRID_REDIS_URL: stores.redis, SCAIGRID_REDIS_NAMESPACE: stores.redisNamespace } });
+      const key = /(sgk_[A-Za-z0-9]{43})/.exec(server.output())?.[1];
+      expect((await fetch(`${server.url}/ready`)).status).toBe(200);
+      expect((await chat(server.url, key!, 'over real stores')).status).toBe(200);
+      expect((await redis.keys(`${stores.redisNamespace}:*`)).length).toBeGreaterThan(0);
+      // The admin API reads what the bundle's kysely wrote into MariaDB (the bootstrap key).
+      const keys = await fetch(`${server.url}/v1/admin/keys`, { headers: { authorization: `Bearer ${key}` } });
+      expect(keys.status).toBe(200);
+      expect(((await keys.json()) as { data: unknown[] }).data.length).toBeGreaterThan(0);
     } finally {
-      await server.stop();
+      await server?.stop();
       server = undefined;
-      const keys = await redis.keys(`${namespace}:*`);
-      if (keys.length) await redis.del(...keys);
       redis.disconnect();
+      await stores.cleanup();
     }
   }, 90_000);
 
