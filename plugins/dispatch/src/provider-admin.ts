@@ -78,6 +78,10 @@ export class ProviderAdmin {
     if (written.length > 0) {
       this.deps.log.info({ providers: written }, 'Seeded providers from config');
       await this.changed(written);
+    } else if (inputs.length > 0) {
+      // Nothing to write, but an instance starting at the same time may have written the rows
+      // after this one's first load, and its change event may not be here yet.
+      await this.deps.catalog.reload();
     }
     return { written };
   }

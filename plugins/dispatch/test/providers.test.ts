@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import routingModule from '@scaigrid/plugin-routing';
+import routingModule, { providerDirectoryRef } from '@scaigrid/plugin-routing';
+import { prepareTestStores } from '@scaigrid/testing';
 import dispatchModule from '../src/index.js';
 import { AS, startWithAuth, type AuthKernel } from '@scaigrid/plugin-auth/testing';
 import { scriptedModule } from './scripted-dispatchers.js';
@@ -111,6 +112,23 @@ describe('provider seed', () => {
     expect(before).toHaveLength(2);
     await start({ database: first.kernel.config.database });
     expect(await rows()).toEqual(before);
+  });
+
+  it('two instances starting together on one database both know every seeded provider at once', async () => {
+    // One database for both: a temp SQLite file, or a fresh MariaDB database in the real-store run.
+    let database: string;
+    if (process.env.SCAIGRID_TEST_DATABASE_URL) {
+      const stores = await prepareTestStores({ real: true });
+      cleanups.push(() => void stores.cleanup());
+      database = stores.database;
+    } else {
+      const dir = mkdtempSync(join(tmpdir(), 'scaigrid-dispatch-'));
+      cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+      database = `sqlite:${join(dir, 'test.db')}`;
+    }
+    const [a, b] = await Promise.all([start({ database }), start({ database })]);
+    // The instance that lost the race to insert must not wait for the other's change event.
+    for (const t of [a, b]) expect([...t.context('dispatch').use(providerDirectoryRef).providerIds()].sort()).toEqual(['p1', 'p2']);
   });
 
   it('fails boot on an unknown kind, naming the field and the known kinds', async () => {

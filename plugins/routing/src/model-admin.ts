@@ -108,9 +108,11 @@ export class ModelAdmin implements RoutingAdmin {
       desired.visibility = await this.tenantIds(desired.visibility, `routing.models.${index}.visibility`);
       if (await this.seedOne(desired)) written.push(input.slug);
     }
+    // Reloaded even when this instance wrote nothing: an instance starting at the same time may
+    // have written the rows after this one's first load, and its change event may not be here yet.
+    if (inputs.length > 0) await this.deps.catalog.reload();
     if (written.length > 0) {
       this.deps.log.info({ models: written }, 'Seeded models from config');
-      await this.deps.catalog.reload();
       await this.publish({ origin: this.deps.instanceId, slug: written.join(','), action: 'updated' });
     }
     return { written };
