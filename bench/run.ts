@@ -12,7 +12,7 @@
  * pnpm bench --quick              # one short round, about 1 minute
  * SCAIGRID_REDIS_URL=redis://127.0.0.1:6379/0 pnpm bench --profile
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +21,7 @@ import { coldStart } from './cold-start.js';
 import { BENCH_KEY_ENV, benchConfig, cleanRedis, cpuMicros, hasTaskset, loadedPlugins, MODELS, newApiKey, root, rssMb, startFloorProxy, startGateway, startMock, UPSTREAM_MODELS } from './gateway.js';
 import { abandonStream, closeProbes, runLoad, streamTiming, type Target } from './load.js';
 import type { MockStats } from './mock-upstream.js';
-import { renderReport, type CellResult, type Report, type TtfbResult } from './report.js';
+import { renderReport, type CellResult, type Report, type RoundResult, type TtfbResult } from './report.js';
 import { summarizeProfile } from './profile-summary.js';
 
 const { values: args } = parseArgs({
@@ -107,7 +107,6 @@ const pin = hasTaskset();
 if (pin) spawnSync('taskset', ['-a', '-cp', '1', String(process.pid)], { stdio: 'ignore' });
 else process.stderr.write('[bench] taskset not found: processes are not pinned, figures are per machine, not per core\n');
 
-
 async function mockStats(port: number): Promise<MockStats> {
   return (await (await fetch(`http://127.0.0.1:${port}/stats`)).json()) as MockStats;
 }
@@ -182,15 +181,16 @@ try {
         const cpuBefore = cpuMicros(gateway.pid);
         const g = await runLoad(viaGateway(), body(s.slow ? MODELS.slow : MODELS.fast, s.stream), c, seconds);
         const cpu = cpuMicros(gateway.pid) - cpuBefore;
-        cell.rounds.push({ direct: d, gateway: g, cpuPerRequest: g.requests > 0 ? cpu / g.requests : Number.NaN });
+        const result: RoundResult = { direct: d, gateway: g, cpuPerRequest: g.requests > 0 ? cpu / g.requests : Number.NaN };
         if (c === floorConnections) {
           startPhase(`${label} · floor proxy`, seconds + 0.3);
           const floorCpuBefore = cpuMicros(floor.pid);
           // The floor gets the upstream model name: it forwards the body as it is.
           const f = await runLoad(viaFloor(), body(s.slow ? UPSTREAM_MODELS.slow : UPSTREAM_MODELS.fast, s.stream), c, seconds);
           const floorCpu = cpuMicros(floor.pid) - floorCpuBefore;
-          cell.rounds.at(-1)!.floor = { result: f, cpuPerRequest: f.requests > 0 ? floorCpu / f.requests : Number.NaN };
+          result.floor = { result: f, cpuPerRequest: f.requests > 0 ? floorCpu / f.requests : Number.NaN };
         }
+        cell.rounds.push(result);
       }
       if (s.stream) {
         const t = ttfb.find((x) => x.scenario === s.name)!;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { chunksOf, type ChatChunk, type ChatRequest, type ChatStreamItem, type DispatchCall, type UpstreamError } from '@scaigrid/plugin-dispatch';
+import type { ChatRequest, DispatchCall, UpstreamError } from '@scaigrid/plugin-dispatch';
+import { collectChunks } from '../../../test/fakes/dispatch-call.js';
 import { MockDispatcher, mockEmbedding } from '../src/index.js';
 
 const mock = new MockDispatcher();
@@ -23,12 +24,6 @@ const user = (text: string, extra: Partial<ChatRequest> = {}): ChatRequest => ({
 });
 
 const weatherTool = { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } };
-
-async function collect(iterable: AsyncIterable<ChatStreamItem>): Promise<ChatChunk[]> {
-  const out: ChatChunk[] = [];
-  for await (const item of iterable) out.push(...chunksOf(item));
-  return out;
-}
 
 describe('mock chat', () => {
   it('echoes the last user message and counts ceil(chars/4) tokens', async () => {
@@ -95,7 +90,7 @@ describe('mock chat', () => {
 
 describe('mock stream', () => {
   it('streams the text as several chunks, then finish, then usage', async () => {
-    const chunks = await collect(await mock.chatStream(user('the quick brown fox'), call()));
+    const chunks = await collectChunks(await mock.chatStream(user('the quick brown fox'), call()));
     expect(chunks).toEqual([
       { type: 'text', text: 'the ' },
       { type: 'text', text: 'quick ' },
@@ -107,7 +102,7 @@ describe('mock stream', () => {
   });
 
   it('streams a tool call as a start and argument deltas', async () => {
-    const chunks = await collect(await mock.chatStream(user('call get_weather {"city":"Oslo"}', { tools: [weatherTool] }), call()));
+    const chunks = await collectChunks(await mock.chatStream(user('call get_weather {"city":"Oslo"}', { tools: [weatherTool] }), call()));
     const calls = chunks.filter((c) => c.type === 'tool_call');
     expect(calls[0]).toMatchObject({ index: 0, name: 'get_weather', argumentsDelta: '' });
     expect(calls.map((c) => (c.type === 'tool_call' ? c.argumentsDelta : '')).join('')).toBe('{"city":"Oslo"}');

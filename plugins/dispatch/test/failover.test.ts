@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ModelRoute } from '@scaigrid/plugin-routing';
-import dispatchModule, { chunksOf, dispatchServiceRef, UpstreamError, type ChatChunk, type ChatRequest, type ChatStreamItem, type DispatchService } from '../src/index.js';
+import dispatchModule, { chunksOf, dispatchServiceRef, UpstreamError, type ChatChunk, type ChatRequest, type DispatchService } from '../src/index.js';
+import { collectChunks } from '../../../test/fakes/dispatch-call.js';
 import { startWithAuth, type AuthKernel } from '@scaigrid/plugin-auth/testing';
 import { answer, chunks, hang, one, scriptedModule, two } from './scripted-dispatchers.js';
 
@@ -49,12 +50,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await t.stop();
 });
-
-async function collect(iterable: AsyncIterable<ChatStreamItem>): Promise<ChatChunk[]> {
-  const out: ChatChunk[] = [];
-  for await (const item of iterable) out.push(...chunksOf(item));
-  return out;
-}
 
 async function rejection(promise: Promise<unknown>): Promise<{ code: string; status: number; message: string; headers: Record<string, string> }> {
   try {
@@ -186,14 +181,14 @@ describe('dispatch.service chatStream', () => {
     one.streamBehaviour = fail500;
     const served = await dispatch.chatStream(both, request, opts());
     expect(served.backend.id).toBe('b2');
-    expect(await collect(served.chunks)).toEqual([{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }, { type: 'finish', finishReason: 'stop' }]);
+    expect(await collectChunks(served.chunks)).toEqual([{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }, { type: 'finish', finishReason: 'stop' }]);
   });
 
   it('fails over when the upstream accepts but fails before its first chunk', async () => {
     one.streamBehaviour = async () => chunks([], new UpstreamError('http', 'overloaded', 529));
     const served = await dispatch.chatStream(both, request, opts());
     expect(served.backend.id).toBe('b2');
-    expect((await collect(served.chunks)).length).toBe(3);
+    expect((await collectChunks(served.chunks)).length).toBe(3);
     expect([one.calls.length, two.calls.length]).toEqual([1, 1]);
   });
 
@@ -219,7 +214,7 @@ describe('dispatch.service chatStream', () => {
         await hang(call);
       })();
     const served = await dispatch.chatStream(route(backend('b1', 'p1', 0)), request, opts());
-    const err = await rejection(collect(served.chunks));
+    const err = await rejection(collectChunks(served.chunks));
     expect(err.code).toBe('UPSTREAM_TIMEOUT');
   });
 

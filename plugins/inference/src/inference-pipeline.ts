@@ -130,7 +130,14 @@ export class InferencePipeline implements InferenceService {
       const served = await this.deps.dispatch.chatStream(route, ctx.request, { signal: upstream.signal, requestId: ctx.requestId });
       recordServed(ctx, served);
       const batches = this.settleStream(hooks, ctx, served.chunks, upstream, input.signal, onClientAbort);
-      return { ctx, batches, chunks: oneByOne(batches) };
+      // The routes read batches; the one-by-one view is made only for a consumer that asks for it.
+      return {
+        ctx,
+        batches,
+        get chunks() {
+          return oneByOne(batches);
+        },
+      };
     } catch (err) {
       input.signal.removeEventListener('abort', onClientAbort);
       throw await this.fail(hooks, ctx, err, input.signal);

@@ -38,13 +38,13 @@ export const SSE_HEADERS: Readonly<Record<string, string>> = Object.freeze({
   'x-accel-buffering': 'no',
 });
 
+/** One event, or several that became ready together (the encoding of one upstream read). */
+export type SseItem = SseEvent | readonly SseEvent[];
+
 /**
  * @example
  * return sseResponse(c, (async function* () { yield { data: '{"a":1}' }; yield { data: '[DONE]' }; })());
  */
-/** One event, or several that became ready together (the encoding of one upstream read). */
-export type SseItem = SseEvent | readonly SseEvent[];
-
 export function sseResponse(c: Context, events: AsyncIterable<SseItem>, headers: Record<string, string> = {}): Response {
   const iterator = events[Symbol.asyncIterator]();
   return nodeBodyResponse(c, (out) => writeEvents(iterator, out), { status: 200, headers: { ...SSE_HEADERS, ...headers } }, () => webStream(iterator));
