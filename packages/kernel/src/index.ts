@@ -18,4 +18,5 @@ export { Kernel, type KernelOptions } from './kernel.js';
 export { nativeErrorResponse } from './http/error-response.js';
 export { nodeBodyResponse, type NodeBodyWriter } from './http/node-body.js';
 export { tableName } from './module-context.js';
+export { RedisScript } from './stores/redis-script.js';
 export { readBody, readQuery, readJson, parseInput, validationError, inputIssues, type InputIssue } from './http/input.js';

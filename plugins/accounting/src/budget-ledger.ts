@@ -6,13 +6,17 @@
  * that a settled spend always has its record. Counters are per window (budget-period.ts).
  */
 import type { Redis } from 'ioredis';
+import { RedisScript } from '@scaigrid/kernel';
 import type { Budget } from './budget-store.js';
 import { counterTtlSeconds, periodWindow, type PeriodWindow } from './budget-period.js';
 import { RESERVE_SCRIPT, SETTLE_SCRIPT, STATUS_SCRIPT } from './ledger-scripts.js';
 import { USAGE_PENDING_KEY } from './usage-queue.js';
 
 type Reply = (string | number)[];
-type ScriptCommand = (...keysAndArgs: string[]) => Promise<unknown>;
+
+const RESERVE = new RedisScript(RESERVE_SCRIPT);
+const SETTLE = new RedisScript(SETTLE_SCRIPT);
+const STATUS = new RedisScript(STATUS_SCRIPT);
 
 /** A budget and the window a request counts in (fixed at reservation, so settlement hits the same counter). */
 export interface BudgetWindow {
@@ -38,24 +42,7 @@ export function windowsAt(budgets: readonly Budget[], at: number): BudgetWindow[
 }
 
 export class BudgetLedger {
-  private readonly defined = new Set<string>();
-
   constructor(private readonly redis: Redis) {}
-
-  /**
-   * The script as a command taking exactly `numKeys` keys. One command per key count, because
-   * ioredis-mock mishandles commands declared without a fixed key count, and only declared
-   * keys get the module's key prefix.
-   */
-  private command(name: string, lua: string, numKeys: number): ScriptCommand {
-    const command = `accounting${name}${numKeys}`;
-    if (!this.defined.has(command)) {
-      this.redis.defineCommand(command, { numberOfKeys: numKeys, lua });
-      this.defined.add(command);
-    }
-    const client = this.redis as unknown as Record<string, ScriptCommand>;
-    return (...keysAndArgs) => client[command]!.call(this.redis, ...keysAndArgs);
-  }
 
   /** Places `holdMicros` on every window, or on none when one cannot cover it on top of spent + held. */
   async reserve(holdId: string, windows: readonly BudgetWindow[], holdMicros: number, now: number, holdTtlMs: number): Promise<ReserveOutcome> {
@@ -63,7 +50,7 @@ export class BudgetLedger {
     const keys = windows.flatMap(windowKeys);
     const args = [String(now), String(now + holdTtlMs), holdId];
     for (const w of windows) args.push(String(w.budget.amountMicros), String(holdMicros), String(counterTtlSeconds(w.window, now)));
-    const reply = (await this.command('Reserve', RESERVE_SCRIPT, keys.length)(...keys, ...args)) as Reply;
+    const reply = (await RESERVE.run(this.redis, keys, args)) as Reply;
     if (Number(reply[0]) === 1) return { ok: true };
     const refused = windows[Number(reply[1]) - 1]!;
     return { ok: false, refusedBy: { ...refused, spentMicros: Number(reply[2]), heldMicros: Number(reply[3]) } };
@@ -77,14 +64,14 @@ export class BudgetLedger {
     const keys = [`settled:${holdId}`, USAGE_PENDING_KEY, ...windows.flatMap(windowKeys)];
     const args = [String(now), holdId, String(markerTtlMs), record];
     for (const w of windows) args.push(String(costMicros), String(counterTtlSeconds(w.window, now)));
-    return Number(await this.command('Settle', SETTLE_SCRIPT, keys.length)(...keys, ...args)) === 1;
+    return Number(await SETTLE.run(this.redis, keys, args)) === 1;
   }
 
   /** Current spent and held of each window (expired holds released first). */
   async status(windows: readonly BudgetWindow[], now: number): Promise<BudgetState[]> {
     if (windows.length === 0) return [];
     const keys = windows.flatMap(windowKeys);
-    const reply = (await this.command('Status', STATUS_SCRIPT, keys.length)(...keys, String(now))) as number[];
+    const reply = (await STATUS.run(this.redis, keys, [String(now)])) as number[];
     return windows.map((w, i) => ({ ...w, spentMicros: Number(reply[2 * i]), heldMicros: Number(reply[2 * i + 1]) }));
   }
 }

@@ -8,31 +8,23 @@
  * primary key makes harmless.
  */
 import type { Redis } from 'ioredis';
-import { newUlid } from '@scaigrid/kernel';
+import { newUlid, RedisScript } from '@scaigrid/kernel';
 import { CLAIM_BATCH_SCRIPT, TAKE_OVER_BATCH_SCRIPT } from './ledger-scripts.js';
 
 export const USAGE_PENDING_KEY = 'usage:pending';
 export const USAGE_BATCHES_KEY = 'usage:batches';
 export const usageBatchKey = (batchId: string) => `usage:batch:${batchId}`;
 
-interface QueueCommands {
-  accountingClaimBatch(pending: string, batches: string, batch: string, size: string, now: string, batchId: string): Promise<number>;
-  accountingTakeOverBatch(batches: string, batchId: string, claimedAt: string, now: string): Promise<number>;
-}
+const CLAIM_BATCH = new RedisScript(CLAIM_BATCH_SCRIPT);
+const TAKE_OVER_BATCH = new RedisScript(TAKE_OVER_BATCH_SCRIPT);
 
 export class UsageQueue {
-  private readonly redis: Redis & QueueCommands;
-
-  constructor(redis: Redis) {
-    redis.defineCommand('accountingClaimBatch', { numberOfKeys: 3, lua: CLAIM_BATCH_SCRIPT });
-    redis.defineCommand('accountingTakeOverBatch', { numberOfKeys: 1, lua: TAKE_OVER_BATCH_SCRIPT });
-    this.redis = redis as Redis & QueueCommands;
-  }
+  constructor(private readonly redis: Redis) {}
 
   /** Moves up to `size` pending records into a new batch; undefined when nothing is pending. */
   async claim(size: number, now: number): Promise<string | undefined> {
     const batchId = newUlid(now);
-    const moved = await this.redis.accountingClaimBatch(USAGE_PENDING_KEY, USAGE_BATCHES_KEY, usageBatchKey(batchId), String(size), String(now), batchId);
+    const moved = await CLAIM_BATCH.run(this.redis, [USAGE_PENDING_KEY, USAGE_BATCHES_KEY, usageBatchKey(batchId)], [String(size), String(now), batchId]);
     return Number(moved) > 0 ? batchId : undefined;
   }
 
@@ -41,7 +33,7 @@ export class UsageQueue {
     const flat = await this.redis.zrangebyscore(USAGE_BATCHES_KEY, '-inf', String(olderThan), 'WITHSCORES');
     const taken: string[] = [];
     for (let i = 0; i < flat.length; i += 2) {
-      if (Number(await this.redis.accountingTakeOverBatch(USAGE_BATCHES_KEY, flat[i]!, flat[i + 1]!, String(now))) === 1) taken.push(flat[i]!);
+      if (Number(await TAKE_OVER_BATCH.run(this.redis, [USAGE_BATCHES_KEY], [flat[i]!, flat[i + 1]!, String(now)])) === 1) taken.push(flat[i]!);
     }
     return taken;
   }

@@ -37,7 +37,7 @@ export default defineModule({
     const auth = ctx.use(authServiceRef);
     const store = new RuleStore(ctx.db, ctx.table('rules'));
     const cache = new RuleCache(store, ctx.events, ctx.log);
-    const limiter = new SlidingWindowLimiter(ctx.redis, ctx.redisStore.embedded);
+    const limiter = new SlidingWindowLimiter(ctx.redis);
     await cache.load();
     ctx.provide(rateLimitServiceRef, createRateLimitService(cache, limiter));
 

@@ -6,7 +6,7 @@
  * smooth at window edges (no double burst as with fixed windows) with two numbers per
  * counter, and the count is one that tokens can be added to after a response.
  */
-import type { ModuleContext } from '@scaigrid/kernel';
+import { RedisScript, type ModuleContext } from '@scaigrid/kernel';
 import type { LimitCheck } from './limit-rule.js';
 import { ADD_TO_COUNTERS, CHECK_AND_COUNT } from './sliding-window-scripts.js';
 
@@ -26,29 +26,12 @@ export interface LimitDecision {
 }
 
 type Redis = ModuleContext['redis'];
-type ScriptClient = Redis & {
-  ratelimitCheck(numKeys: number, ...args: (string | number)[]): Promise<number[]>;
-  ratelimitAdd(numKeys: number, ...args: (string | number)[]): Promise<number>;
-};
+
+const CHECK = new RedisScript(CHECK_AND_COUNT);
+const ADD = new RedisScript(ADD_TO_COUNTERS);
 
 export class SlidingWindowLimiter {
-  private readonly runCheck: (numKeys: number, ...args: (string | number)[]) => Promise<number[]>;
-  private readonly runAdd: (numKeys: number, ...args: (string | number)[]) => Promise<unknown>;
-
-  /** `embedded`: the client is ioredis-mock, whose custom commands cannot take a variable key count. */
-  constructor(redis: Redis, embedded: boolean) {
-    if (embedded) {
-      this.runCheck = (numKeys, ...args) => redis.eval(CHECK_AND_COUNT, numKeys, ...args) as Promise<number[]>;
-      this.runAdd = (numKeys, ...args) => redis.eval(ADD_TO_COUNTERS, numKeys, ...args);
-    } else {
-      // EVALSHA with an EVAL fallback: the script text crosses the network once per connection.
-      redis.defineCommand('ratelimitCheck', { lua: CHECK_AND_COUNT });
-      redis.defineCommand('ratelimitAdd', { lua: ADD_TO_COUNTERS });
-      const client = redis as ScriptClient;
-      this.runCheck = (numKeys, ...args) => client.ratelimitCheck(numKeys, ...args);
-      this.runAdd = (numKeys, ...args) => client.ratelimitAdd(numKeys, ...args);
-    }
-  }
+  constructor(private readonly redis: Redis) {}
 
   /**
    * Counts `cost` against every check when all of them have room; otherwise counts nothing.
@@ -58,7 +41,7 @@ export class SlidingWindowLimiter {
     if (checks.length === 0) return { allowed: true, results: [] };
     const args: (string | number)[] = [];
     for (const { check, cost } of checks) args.push(check.limit, check.windowMs, cost);
-    const reply = await this.runCheck(checks.length, ...checks.map((c) => c.check.counterKey), ...args);
+    const reply = (await CHECK.run(this.redis, checks.map((c) => c.check.counterKey), args)) as number[];
     const results = checks.map(({ check }, i) => ({
       check,
       remaining: Number(reply[1 + i * 3]),
@@ -73,6 +56,6 @@ export class SlidingWindowLimiter {
     if (checks.length === 0 || amount <= 0) return;
     const args: (string | number)[] = [];
     for (const check of checks) args.push(check.windowMs, amount);
-    await this.runAdd(checks.length, ...checks.map((c) => c.counterKey), ...args);
+    await ADD.run(this.redis, checks.map((c) => c.counterKey), args);
   }
 }

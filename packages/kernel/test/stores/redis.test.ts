@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { openRedis } from '../../src/stores/redis.js';
+import { RedisScript } from '../../src/stores/redis-script.js';
 import type { RedisStore } from '../../src/stores/types.js';
 
 const uniqueNamespace = () => `t${Date.now()}${Math.random().toString(36).slice(2, 8)}`;
@@ -35,6 +36,40 @@ function contract(name: string, url: () => string) {
       expect(await store.client('other').get('k')).toBeNull();
       raw.disconnect();
       await store.ping();
+    });
+
+    it('RedisScript: runs by SHA once the server has the script, with prefixed keys', async () => {
+      const store = await open();
+      const client = store.client('rl');
+      // A unique script per test run, so the first call cannot find it cached.
+      const script = new RedisScript(`-- ${uniqueNamespace()}\nredis.call('INCRBY', KEYS[1], ARGV[1]); return redis.call('GET', KEYS[1])`);
+      const calls: string[] = [];
+      const spy = new Proxy(client, {
+        get(target, name, receiver) {
+          const value = Reflect.get(target, name, receiver);
+          if (name !== 'eval' && name !== 'evalsha') return value;
+          return (...args: unknown[]) => {
+            calls.push(name);
+            return (value as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        },
+      });
+      expect(String(await script.run(spy, ['counter'], [5]))).toBe('5');
+      expect(calls).toEqual(['evalsha', 'eval']);
+      expect(String(await script.run(spy, ['counter'], [3]))).toBe('8');
+      expect(calls).toEqual(['evalsha', 'eval', 'evalsha']);
+      const raw = store.connect();
+      expect(await raw.get(`${store.namespace}:rl:counter`)).toBe('8');
+      raw.disconnect();
+    });
+
+    it('RedisScript: an error raised by the script is not retried as EVAL', async () => {
+      const store = await open();
+      const client = store.client('rl');
+      const script = new RedisScript(`-- ${uniqueNamespace()}\nredis.call('INCR', KEYS[1]); return redis.call('LPUSH', KEYS[1], 'x')`);
+      await expect(script.run(client, ['k'], [])).rejects.toThrow();
+      // The INCR ran once (before the failing LPUSH), not twice.
+      expect(await client.get('k')).toBe('1');
     });
 
     it('applies keyPrefix to KEYS of eval and defineCommand Lua scripts', async () => {
