@@ -119,6 +119,25 @@ export function summarizeProfile(file: string, top = 25, window?: { fromUs: numb
     }
     owners.set(owner(url), (owners.get(owner(url)) ?? 0) + us);
   }
+  // Inclusive view: each sample charged to the innermost workspace frame on its stack, so a
+  // plugin's cost includes the library and node internals it calls (ioredis, JSON, streams).
+  const ownFns = new Map<string, number>();
+  const ownPkgs = new Map<string, number>();
+  for (const [id, us] of selfUs) {
+    if (byId.get(id)?.callFrame.functionName === '(idle)') continue;
+    let charged: ProfileNode | undefined;
+    for (let p: number | undefined = id; p !== undefined; p = parents.get(p)) {
+      const node = byId.get(p)!;
+      if (/^(plugins|packages)\//.test(owner(node.callFrame.url))) {
+        charged = node;
+        break;
+      }
+    }
+    const fn = charged ? frameName(charged) : `(no workspace frame) ${owner(byId.get(id)!.callFrame.url)}`;
+    const pkg = charged ? owner(charged.callFrame.url) : '(no workspace frame)';
+    ownFns.set(fn, (ownFns.get(fn) ?? 0) + us);
+    ownPkgs.set(pkg, (ownPkgs.get(pkg) ?? 0) + us);
+  }
   const pct = (us: number) => `${((100 * us) / busy).toFixed(1).padStart(5)}%`;
   const lines = [`busy ${(busy / 1e6).toFixed(2)} s of ${(total / 1e6).toFixed(2)} s sampled (idle excluded from the percentages)`, '', 'self time by function:'];
   for (const [k, v] of [...fns].sort((a, b) => b[1] - a[1]).slice(0, top)) {
@@ -128,6 +147,10 @@ export function summarizeProfile(file: string, top = 25, window?: { fromUs: numb
   }
   lines.push('', 'self time by package:');
   for (const [k, v] of [...owners].sort((a, b) => b[1] - a[1]).slice(0, 15)) lines.push(`  ${pct(v)}  ${k}`);
+  lines.push('', 'time by innermost workspace function (with the libraries and internals it calls):');
+  for (const [k, v] of [...ownFns].sort((a, b) => b[1] - a[1]).slice(0, top)) lines.push(`  ${pct(v)}  ${k}`);
+  lines.push('', 'time by workspace package (the same, per plugin or package):');
+  for (const [k, v] of [...ownPkgs].sort((a, b) => b[1] - a[1]).slice(0, 15)) lines.push(`  ${pct(v)}  ${k}`);
   return lines.join('\n');
 }
 

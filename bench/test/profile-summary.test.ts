@@ -38,3 +38,28 @@ it('maps frames of a bundled file back to their source file and package', async 
   expect(summary).toMatch(/75\.0%\s+plugins\/demo/);
   expect(summary).toMatch(/25\.0%\s+hotLoop \/elsewhere\/unmapped\.mjs:1/);
 });
+
+it('charges library and internal time to the innermost workspace function that called it', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sg-prof-'));
+  const at = (functionName: string, url: string) => ({ functionName, url, lineNumber: 0, columnNumber: 0 });
+  const profile = {
+    nodes: [
+      { id: 1, callFrame: at('(root)', ''), children: [2, 5] },
+      { id: 2, callFrame: at('settle', 'file:///repo/plugins/accounting/src/ledger.ts'), children: [3] },
+      { id: 3, callFrame: at('sendCommand', 'file:///repo/node_modules/ioredis/built/Redis.js'), children: [4] },
+      { id: 4, callFrame: at('writeUtf8String', 'node:internal/stream_base_commons') },
+      { id: 5, callFrame: at('(garbage collector)', '') },
+    ],
+    samples: [4, 3, 2, 5],
+    timeDeltas: [100, 100, 100, 100],
+    startTime: 0,
+    endTime: 400,
+  };
+  const file = join(dir, 'CPU.cpuprofile');
+  writeFileSync(file, JSON.stringify(profile));
+  const inclusive = summarizeProfile(file).split('time by innermost workspace function')[1]!;
+  // The ioredis and node:internal samples count for `settle`; the collector has no workspace frame.
+  expect(inclusive).toMatch(/75\.0%\s+settle plugins\/accounting\/src\/ledger\.ts:1/);
+  expect(inclusive).toMatch(/25\.0%\s+\(no workspace frame\) \(native \/ VM\)/);
+  expect(inclusive).toMatch(/75\.0%\s+plugins\/accounting/);
+});
