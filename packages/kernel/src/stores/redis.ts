@@ -10,6 +10,7 @@
 import type { Redis } from 'ioredis';
 import type { RedisStore } from './types.js';
 import { redactUrl, urlScheme } from './redact-url.js';
+import { coalesceWritesPerTurn } from './write-coalescing.js';
 
 export interface OpenRedisOptions {
   /** Prepended to every key as `<namespace>:`; default `sg`. */
@@ -43,16 +44,18 @@ async function serverStore(url: string, namespace: string): Promise<RedisStore> 
   // `default` is ioredis's module.exports (the Redis class) both under Node's CJS interop and
   // in the server bundle, where a split-off CommonJS chunk exports nothing else.
   const { default: Redis } = await import('ioredis');
-  return createStore(url, namespace, false, ({ keyPrefix, maxRetriesPerRequest, connectionName, shared }) =>
-    new Redis(url, {
+  return createStore(url, namespace, false, ({ keyPrefix, maxRetriesPerRequest, connectionName, shared }) => {
+    const client = new Redis(url, {
       keyPrefix,
       connectionName,
-      // Shared clients serve many concurrent requests; pipelining batches their commands per tick.
-      // Dedicated connections run blocking commands, which must not share a pipeline.
-      enableAutoPipelining: shared,
       ...(maxRetriesPerRequest === undefined ? {} : { maxRetriesPerRequest }),
-    }),
-  );
+    });
+    // Shared clients serve many concurrent requests: the commands of one event-loop turn go out
+    // as one write while replies are pending (write-coalescing.ts says why not auto-pipelining).
+    // Dedicated connections run blocking commands one at a time; they write as they go.
+    if (shared) client.on('connect', () => coalesceWritesPerTurn(client.stream, () => client.commandQueue.length > 0));
+    return client;
+  });
 }
 
 async function memoryStore(url: string, namespace: string): Promise<RedisStore> {

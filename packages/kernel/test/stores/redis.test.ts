@@ -38,6 +38,16 @@ function contract(name: string, url: () => string) {
       await store.ping();
     });
 
+    it('answers each of many commands issued in one turn with its own reply', async () => {
+      const store = await open();
+      const client = store.client('burst');
+      // Sent together while earlier replies are pending: the shared client coalesces the writes.
+      const sets = Array.from({ length: 200 }, (_, i) => client.set(`k${i}`, `v${i}`));
+      const gets = Array.from({ length: 200 }, (_, i) => client.get(`k${i}`));
+      expect(await Promise.all(sets)).toEqual(Array(200).fill('OK'));
+      expect(await Promise.all(gets)).toEqual(Array.from({ length: 200 }, (_, i) => `v${i}`));
+    });
+
     it('RedisScript: runs by SHA once the server has the script, with prefixed keys', async () => {
       const store = await open();
       const client = store.client('rl');
@@ -103,6 +113,32 @@ contract('openRedis (memory://, embedded)', () => 'memory://');
 const redisUrl = process.env.SCAIGRID_TEST_REDIS_URL;
 describe.runIf(Boolean(redisUrl))('real server', () => {
   contract('openRedis (redis://, real server)', () => redisUrl!);
+
+  it('shared clients hold a busy turn\'s writes for one write; an idle client writes at once', async () => {
+    const store = await openRedis(redisUrl!, { namespace: uniqueNamespace() });
+    try {
+      const client = store.client('burst');
+      await client.ping();
+      const first = client.ping();
+      // Nothing was pending when the first command went out: it was written at once.
+      expect(client.stream.writableCorked).toBe(0);
+      const second = client.ping();
+      // Its reply is pending now, so the second waits for the rest of the turn.
+      expect(client.stream.writableCorked).toBe(1);
+      expect(await Promise.all([first, second])).toEqual(['PONG', 'PONG']);
+      expect(client.stream.writableCorked).toBe(0);
+      // A dedicated connection (blocking commands, BullMQ) is left as ioredis made it.
+      const dedicated = store.connect();
+      await dedicated.ping();
+      const a = dedicated.ping();
+      const b = dedicated.ping();
+      expect(dedicated.stream.writableCorked).toBe(0);
+      await Promise.all([a, b]);
+      dedicated.disconnect();
+    } finally {
+      await store.close();
+    }
+  });
 });
 
 describe('openRedis (memory:// specifics)', () => {
