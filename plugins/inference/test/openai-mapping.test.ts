@@ -115,6 +115,25 @@ describe('internal model → OpenAI response', () => {
     });
   });
 
+  it('encodeJson gives the same text as JSON.stringify(encode(...)), for any content and model', () => {
+    const texts = ['Hel', 'say "hi"\n\t\\', 'ünïcødé ✓ 𝄞', '"delta":{"content":""}', '\u2028\u0000', ' '];
+    const models = ['front', 'a "quoted" \\ model', '"delta":{"content":""'];
+    for (const model of models) {
+      for (const includeUsage of [true, false]) {
+        const encoder = new OpenAIStreamEncoder({ ...identity, model }, includeUsage);
+        for (const text of texts) {
+          const json = encoder.encodeJson({ type: 'text', text });
+          expect(json).toBe(JSON.stringify(encoder.encode({ type: 'text', text })));
+          expect(JSON.parse(json!).choices[0].delta.content).toBe(text);
+        }
+        expect(encoder.encodeJson({ type: 'text', text: '' })).toBeUndefined();
+        const call = { type: 'tool_call', index: 0, id: 'c1', name: 'f', argumentsDelta: '{}' } as const;
+        expect(encoder.encodeJson(call)).toBe(JSON.stringify(encoder.encode(call)));
+        expect(encoder.encodeJson({ type: 'finish', finishReason: 'stop' })).toBeUndefined();
+      }
+    }
+  });
+
   it('encodes a stream in OpenAI order: role, deltas, finish, usage', () => {
     const encoder = new OpenAIStreamEncoder(identity, true);
     const out = [

@@ -71,8 +71,8 @@ export async function* openAIStreamEvents(
     for await (const batch of batches) {
       const events: SseEvent[] = [];
       for (const chunk of batch) {
-        const out = encoder.encode(chunk);
-        if (out) events.push({ data: JSON.stringify(out) });
+        const data = encoder.encodeJson(chunk);
+        if (data !== undefined) events.push({ data });
       }
       if (events.length > 0) yield events;
     }
