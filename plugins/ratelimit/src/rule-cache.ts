@@ -17,17 +17,15 @@ export const RULES_CHANGED = 'ratelimit.rules.changed';
 const subjectOf = (caller: Caller, scope: LimitScope): string | undefined =>
   scope === 'key' ? caller.keyId : scope === 'user' ? caller.userId : scope === 'tenant' ? caller.tenantId : caller.partnerId;
 
-/** Callers whose checks are remembered between reloads; past this the memo starts over. */
-const MAX_REMEMBERED_CALLERS = 10_000;
-
 export class RuleCache {
   private rules = new Map<string, LimitRule>();
   /**
-   * The checks of each caller (by their subjects and the kind asked for) under the current
-   * rules. Every request asks twice (admission, then tokens), and building the checks anew
-   * made ~3.5 KB of garbage per request; a reload replaces the rules and empties this.
+   * The checks of each caller under the current rules, by the kind asked for. Every request
+   * asks twice (admission, then tokens), and building the checks anew made ~3.5 KB of garbage
+   * per request. Keyed by the Caller object, which auth keeps per key or token while it is
+   * cached (a new object is just built for); a reload replaces the rules and this.
    */
-  private checksByCaller = new Map<string, readonly LimitCheck[]>();
+  private checksByCaller = new WeakMap<Caller, Partial<Record<LimitCheck['kind'] | 'all', readonly LimitCheck[]>>>();
   private timer: NodeJS.Timeout | undefined;
   private unsubscribe: (() => Promise<void>) | undefined;
 
@@ -41,7 +39,7 @@ export class RuleCache {
     const next = new Map<string, LimitRule>();
     for (const rule of await this.store.all()) next.set(`${rule.scope}:${rule.subjectId ?? DEFAULT_SUBJECT}`, rule);
     this.rules = next;
-    this.checksByCaller = new Map();
+    this.checksByCaller = new WeakMap();
   }
 
   /** Subscribes to change broadcasts and starts the safety refresh. */
@@ -73,14 +71,12 @@ export class RuleCache {
    * default. The same array for the same caller until the rules change; do not modify it.
    */
   checksFor(caller: Caller, kind?: LimitCheck['kind']): readonly LimitCheck[] {
-    const memoKey = `${kind ?? ''}\n${caller.keyId ?? ''}\n${caller.userId ?? ''}\n${caller.tenantId ?? ''}\n${caller.partnerId ?? ''}`;
-    let checks = this.checksByCaller.get(memoKey);
-    if (!checks) {
-      if (this.checksByCaller.size >= MAX_REMEMBERED_CALLERS) this.checksByCaller.clear();
-      checks = this.buildChecks(caller, kind);
-      this.checksByCaller.set(memoKey, checks);
+    let remembered = this.checksByCaller.get(caller);
+    if (!remembered) {
+      remembered = {};
+      this.checksByCaller.set(caller, remembered);
     }
-    return checks;
+    return (remembered[kind ?? 'all'] ??= this.buildChecks(caller, kind));
   }
 
   private buildChecks(caller: Caller, kind: LimitCheck['kind'] | undefined): LimitCheck[] {

@@ -1,7 +1,7 @@
 /**
  * The rule cache remembers each caller's checks until the rules change: the same array for
- * the same subjects, new checks after a reload, and the right checks for callers that share
- * only some subjects.
+ * the same Caller (auth hands out one object per cached key or token), new checks after a
+ * reload, and the right checks for callers that share only some subjects.
  */
 import pino from 'pino';
 import { expect, it } from 'vitest';
@@ -36,17 +36,20 @@ it('gives the same checks for the same subjects until the rules are reloaded', a
   const cache = cacheOver(rules);
   await cache.load();
 
-  const first = cache.checksFor(caller('k1', 'acme'));
+  const k1 = caller('k1', 'acme');
+  const first = cache.checksFor(k1);
   expect(summary(first)).toEqual(['key:k1:requests:10', 'key:k1:tokens:1000', 'tenant:acme:requests:50']);
-  // Another request of the same caller (a new Caller object) gets the remembered array.
-  expect(cache.checksFor(caller('k1', 'acme'))).toBe(first);
-  expect(summary(cache.checksFor(caller('k1', 'acme'), 'tokens'))).toEqual(['key:k1:tokens:1000']);
+  // The next request of the same caller gets the remembered array; a new object, equal checks.
+  expect(cache.checksFor(k1)).toBe(first);
+  expect(summary(cache.checksFor(caller('k1', 'acme')))).toEqual(summary(first));
+  expect(summary(cache.checksFor(k1, 'tokens'))).toEqual(['key:k1:tokens:1000']);
+  expect(cache.checksFor(k1, 'tokens')).toBe(cache.checksFor(k1, 'tokens'));
   // Same key id, other tenant: not confused with the first caller.
   expect(summary(cache.checksFor(caller('k1', 'globex')))).toEqual(['key:k1:requests:10', 'key:k1:tokens:1000']);
 
   rules.current = [rule('key', null, 20), rule('key', 'k1', 5)];
   await cache.load();
-  const after = cache.checksFor(caller('k1', 'acme'));
+  const after = cache.checksFor(k1);
   expect(after).not.toBe(first);
   expect(summary(after)).toEqual(['key:k1:requests:5']);
   expect(summary(cache.checksFor(caller('k2', 'acme')))).toEqual(['key:k2:requests:20']);
