@@ -1,8 +1,10 @@
 /**
  * @module stores/redis-script
  * A Lua script run by its SHA-1 (EVALSHA), sent whole (EVAL) only when the server does not
- * have it cached yet (a new server, a restart, SCRIPT FLUSH). The keys go through the client's
- * key prefix like any other command's.
+ * have it cached yet (a new server, a restart, SCRIPT FLUSH). The keys get the client's key
+ * prefix like any other command's. Scripts of all modules share one connection on a real
+ * server, so a module should await a write before it runs a script that must see it (two
+ * connections do not order each other's commands).
  *
  * Why not ioredis's `defineCommand`: every script defined on a client is copied onto each
  * pipeline that client opens, and with auto-pipelining that is one pipeline per event-loop
@@ -13,6 +15,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { scriptRouteOf } from './script-route.js';
 
 type Arg = string | number;
 
@@ -28,13 +31,18 @@ export class RedisScript {
    * @example const reply = await script.run(ctx.redis, ['counter'], [60_000]);
    */
   async run(redis: Redis, keys: readonly string[], args: readonly Arg[]): Promise<unknown> {
+    // A module client of a real server sends its scripts on the store's shared script
+    // connection, with its prefix written into the keys (script-route.ts says why).
+    const route = scriptRouteOf(redis);
+    const client = route?.client ?? redis;
+    const fullKeys = route ? keys.map((key) => route.keyPrefix + key) : keys;
     try {
-      return await redis.evalsha(this.sha, keys.length, ...keys, ...args);
+      return await client.evalsha(this.sha, fullKeys.length, ...fullKeys, ...args);
     } catch (err) {
       // NOSCRIPT means nothing ran, so sending the whole script instead is safe; EVAL also
       // caches it on the server for the next EVALSHA.
       if (!isNoScript(err)) throw err;
-      return redis.eval(this.lua, keys.length, ...keys, ...args);
+      return client.eval(this.lua, fullKeys.length, ...fullKeys, ...args);
     }
   }
 }

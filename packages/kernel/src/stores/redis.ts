@@ -10,6 +10,7 @@
 import type { Redis } from 'ioredis';
 import type { RedisStore } from './types.js';
 import { redactUrl, urlScheme } from './redact-url.js';
+import { routeScripts } from './script-route.js';
 import { coalesceWritesPerTurn } from './write-coalescing.js';
 
 export interface OpenRedisOptions {
@@ -71,13 +72,20 @@ async function memoryStore(url: string, namespace: string): Promise<RedisStore> 
 function createStore(url: string, namespace: string, embedded: boolean, make: Factory, privateData = false): RedisStore {
   const clients = new Map<string, Redis>();
   let closed = false;
+  // Every module's Lua scripts on a real server (script-route.ts); made with the first client.
+  let scripts: Redis | undefined;
 
   const client = (prefix = ''): Redis => {
     if (closed) throw new Error(`Redis store '${redactUrl(url)}' is closed.`);
     let existing = clients.get(prefix);
     if (!existing) {
-      existing = make({ keyPrefix: prefix === '' ? `${namespace}:` : `${namespace}:${prefix}:`, shared: true });
+      const keyPrefix = prefix === '' ? `${namespace}:` : `${namespace}:${prefix}:`;
+      existing = make({ keyPrefix, shared: true });
       clients.set(prefix, existing);
+      if (!embedded) {
+        scripts ??= make({ connectionName: `${namespace}:scripts`, shared: true });
+        routeScripts(existing, { client: scripts, keyPrefix });
+      }
     }
     return existing;
   };
@@ -102,7 +110,7 @@ function createStore(url: string, namespace: string, embedded: boolean, make: Fa
     async close() {
       if (closed) return;
       closed = true;
-      const all = [...clients.values()];
+      const all = [...clients.values(), ...(scripts ? [scripts] : [])];
       clients.clear();
       // An anonymous memory store's data would otherwise stay in ioredis-mock's global map for the process lifetime.
       if (privateData) {

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { openRedis } from '../../src/stores/redis.js';
 import { RedisScript } from '../../src/stores/redis-script.js';
+import { scriptRouteOf } from '../../src/stores/script-route.js';
 import type { RedisStore } from '../../src/stores/types.js';
 
 const uniqueNamespace = () => `t${Date.now()}${Math.random().toString(36).slice(2, 8)}`;
@@ -113,6 +114,30 @@ contract('openRedis (memory://, embedded)', () => 'memory://');
 const redisUrl = process.env.SCAIGRID_TEST_REDIS_URL;
 describe.runIf(Boolean(redisUrl))('real server', () => {
   contract('openRedis (redis://, real server)', () => redisUrl!);
+
+  it('sends every module\'s scripts on one connection, each with its own key prefix', async () => {
+    const store = await openRedis(redisUrl!, { namespace: uniqueNamespace() });
+    try {
+      const rl = store.client('rl');
+      const acct = store.client('acct');
+      const route = scriptRouteOf(rl)!;
+      expect(route.keyPrefix).toBe(`${store.namespace}:rl:`);
+      expect(scriptRouteOf(acct)!.client).toBe(route.client);
+      expect(route.client).not.toBe(rl);
+      const script = new RedisScript("redis.call('INCRBY', KEYS[1], ARGV[1]); return redis.call('GET', KEYS[1])");
+      // Issued together, as a rate-limit check and a budget hold are.
+      const replies = await Promise.all([script.run(rl, ['n'], [2]), script.run(acct, ['n'], [5]), script.run(rl, ['n'], [1])]);
+      expect(replies.map(String)).toEqual(['2', '5', '3']);
+      expect(await rl.get('n')).toBe('3');
+      expect(await acct.get('n')).toBe('5');
+      // The module clients themselves sent no script: only the shared connection ran EVALSHA/EVAL.
+      const list = String(await store.client('').client('LIST'));
+      const scriptsLine = list.split('\n').find((line) => line.includes(`name=${store.namespace}:scripts`));
+      expect(scriptsLine).toMatch(/cmd=(evalsha|eval)\b/);
+    } finally {
+      await store.close();
+    }
+  });
 
   it('shared clients hold a busy turn\'s writes for one write; an idle client writes at once', async () => {
     const store = await openRedis(redisUrl!, { namespace: uniqueNamespace() });
