@@ -8,7 +8,7 @@ import { defineModule } from '@scaigrid/kernel';
 import { inferenceHooksRef } from '@scaigrid/plugin-inference';
 import { promptsConfigSchema } from './config.js';
 import { promptSettings } from './prompt-settings.js';
-import { builtinVariables, renderTemplate } from './prompt-template.js';
+import { builtinVariables, hasVariables, renderTemplate } from './prompt-template.js';
 import { applySystemPrompt } from './system-prompt.js';
 
 export * from './config.js';
@@ -36,19 +36,25 @@ export default defineModule({
         if (inference.kind !== 'chat') return;
         const settings = promptSettings(inference.route, config);
         if (!settings) return;
-        const variables = {
-          ...builtinVariables({
-            model: inference.route.slug,
-            tenantId: inference.caller.tenantId,
-            userId: inference.caller.userId,
-            requestId: inference.requestId,
-            now: new Date(),
-          }),
-          ...settings.variables,
+        // The variables are worked out per request (date, request id) only for a template that uses them.
+        let variables: Record<string, string> | undefined;
+        const render = (template: string | undefined) => {
+          if (!template || !hasVariables(template)) return template;
+          variables ??= {
+            ...builtinVariables({
+              model: inference.route.slug,
+              tenantId: inference.caller.tenantId,
+              userId: inference.caller.userId,
+              requestId: inference.requestId,
+              now: new Date(),
+            }),
+            ...settings.variables,
+          };
+          return renderTemplate(template, variables);
         };
         inference.request.messages = applySystemPrompt(inference.request.messages, {
-          safetyPrefix: settings.safetyPrefix && renderTemplate(settings.safetyPrefix, variables),
-          persona: settings.persona && renderTemplate(settings.persona, variables),
+          safetyPrefix: render(settings.safetyPrefix),
+          persona: render(settings.persona),
           mode: settings.mode,
           separator: config.separator,
         });

@@ -11,7 +11,13 @@ const VARIABLE = /\{\{\s*([A-Za-z_][A-Za-z0-9_.-]*)\s*\}\}/g;
  * // → 'Hi Ada, today is 2025-01-01'
  */
 export function renderTemplate(template: string, variables: Readonly<Record<string, string>>): string {
+  if (!hasVariables(template)) return template;
   return template.replace(VARIABLE, (whole, name: string) => (Object.hasOwn(variables, name) ? variables[name]! : whole));
+}
+
+/** Whether `template` may name a variable; most prompts are plain text and need no rendering. */
+export function hasVariables(template: string | undefined): boolean {
+  return template !== undefined && template.includes('{{');
 }
 
 export interface BuiltinInput {
@@ -24,10 +30,11 @@ export interface BuiltinInput {
 
 /** Variables every template may use: model, date, datetime, tenant, user, request_id. */
 export function builtinVariables(input: BuiltinInput): Record<string, string> {
+  const datetime = input.now.toISOString();
   return {
     model: input.model,
-    date: input.now.toISOString().slice(0, 10),
-    datetime: input.now.toISOString(),
+    date: datetime.slice(0, 10),
+    datetime,
     tenant: input.tenantId ?? '',
     user: input.userId ?? '',
     request_id: input.requestId,

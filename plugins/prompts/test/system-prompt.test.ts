@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ChatMessage } from '@scaigrid/plugin-inference';
 import { promptsConfigSchema } from '../src/config.js';
 import { promptSettings } from '../src/prompt-settings.js';
-import { builtinVariables, renderTemplate } from '../src/prompt-template.js';
+import { builtinVariables, hasVariables, renderTemplate } from '../src/prompt-template.js';
 import { applySystemPrompt } from '../src/system-prompt.js';
 
 const text = (role: ChatMessage['role'], t: string): ChatMessage => ({ role, content: [{ type: 'text', text: t }] });
@@ -15,6 +15,14 @@ describe('renderTemplate', () => {
   it('offers date, tenant and model built-ins', () => {
     const vars = builtinVariables({ model: 'm', tenantId: 't1', requestId: 'r', now: new Date('2025-03-04T05:06:07Z') });
     expect(renderTemplate('{{date}} {{tenant}} {{model}} [{{user}}]', vars)).toBe('2025-03-04 t1 m []');
+    expect(vars.datetime).toBe('2025-03-04T05:06:07.000Z');
+  });
+
+  it('tells plain text from a template, and leaves plain text untouched', () => {
+    expect(hasVariables('Be brief.')).toBe(false);
+    expect(hasVariables(undefined)).toBe(false);
+    expect(hasVariables('Today is {{date}}.')).toBe(true);
+    expect(renderTemplate('Be brief. {not a variable}', { date: 'x' })).toBe('Be brief. {not a variable}');
   });
 });
 
