@@ -10,6 +10,14 @@ import { build } from 'esbuild';
 import { expect, it } from 'vitest';
 import { summarizeProfile } from '../profile-summary.js';
 
+/** Writes a .cpuprofile of the given nodes with one 100 µs sample per entry of `samples`. */
+function writeProfile(dir: string, nodes: unknown[], samples: number[]): string {
+  const file = join(dir, 'CPU.cpuprofile');
+  const timeDeltas = samples.map(() => 100);
+  writeFileSync(file, JSON.stringify({ nodes, samples, timeDeltas, startTime: 0, endTime: 100 * samples.length }));
+  return file;
+}
+
 it('maps frames of a bundled file back to their source file and package', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'sg-prof-'));
   const source = join(dir, 'plugins/demo/src/hot.ts');
@@ -20,19 +28,12 @@ it('maps frames of a bundled file back to their source file and package', async 
   // The function sits on line 1 of the whitespace-minified bundle; find its column there.
   const column = readFileSync(bundle, 'utf8').split('\n')[0]!.indexOf('function hotLoop');
   const frame = (url: string, columnNumber: number) => ({ functionName: 'hotLoop', url, lineNumber: 0, columnNumber });
-  const profile = {
-    nodes: [
-      { id: 1, callFrame: { functionName: '(root)', url: '', lineNumber: -1 }, children: [2, 3] },
-      { id: 2, callFrame: frame(pathToFileURL(bundle).href, column) },
-      { id: 3, callFrame: frame('file:///elsewhere/unmapped.mjs', 0) },
-    ],
-    samples: [2, 2, 2, 3],
-    timeDeltas: [100, 100, 100, 100],
-    startTime: 0,
-    endTime: 400,
-  };
-  const file = join(dir, 'CPU.cpuprofile');
-  writeFileSync(file, JSON.stringify(profile));
+  const nodes = [
+    { id: 1, callFrame: { functionName: '(root)', url: '', lineNumber: -1 }, children: [2, 3] },
+    { id: 2, callFrame: frame(pathToFileURL(bundle).href, column) },
+    { id: 3, callFrame: frame('file:///elsewhere/unmapped.mjs', 0) },
+  ];
+  const file = writeProfile(dir, nodes, [2, 2, 2, 3]);
   const summary = summarizeProfile(file);
   expect(summary).toMatch(/75\.0%\s+hotLoop plugins\/demo\/src\/hot\.ts:1/);
   expect(summary).toMatch(/75\.0%\s+plugins\/demo/);
@@ -42,21 +43,14 @@ it('maps frames of a bundled file back to their source file and package', async 
 it('charges library and internal time to the innermost workspace function that called it', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sg-prof-'));
   const at = (functionName: string, url: string) => ({ functionName, url, lineNumber: 0, columnNumber: 0 });
-  const profile = {
-    nodes: [
-      { id: 1, callFrame: at('(root)', ''), children: [2, 5] },
-      { id: 2, callFrame: at('settle', 'file:///repo/plugins/accounting/src/ledger.ts'), children: [3] },
-      { id: 3, callFrame: at('sendCommand', 'file:///repo/node_modules/ioredis/built/Redis.js'), children: [4] },
-      { id: 4, callFrame: at('writeUtf8String', 'node:internal/stream_base_commons') },
-      { id: 5, callFrame: at('(garbage collector)', '') },
-    ],
-    samples: [4, 3, 2, 5],
-    timeDeltas: [100, 100, 100, 100],
-    startTime: 0,
-    endTime: 400,
-  };
-  const file = join(dir, 'CPU.cpuprofile');
-  writeFileSync(file, JSON.stringify(profile));
+  const nodes = [
+    { id: 1, callFrame: at('(root)', ''), children: [2, 5] },
+    { id: 2, callFrame: at('settle', 'file:///repo/plugins/accounting/src/ledger.ts'), children: [3] },
+    { id: 3, callFrame: at('sendCommand', 'file:///repo/node_modules/ioredis/built/Redis.js'), children: [4] },
+    { id: 4, callFrame: at('writeUtf8String', 'node:internal/stream_base_commons') },
+    { id: 5, callFrame: at('(garbage collector)', '') },
+  ];
+  const file = writeProfile(dir, nodes, [4, 3, 2, 5]);
   const inclusive = summarizeProfile(file).split('time by innermost workspace function')[1]!;
   // The ioredis and node:internal samples count for `settle`; the collector has no workspace frame.
   expect(inclusive).toMatch(/75\.0%\s+settle plugins\/accounting\/src\/ledger\.ts:1/);
