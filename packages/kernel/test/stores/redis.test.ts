@@ -135,6 +135,9 @@ describe.runIf(Boolean(redisUrl))('real server', () => {
       const scriptsLine = list.split('\n').find((line) => line.includes(`name=${store.namespace}:scripts`));
       expect(scriptsLine).toMatch(/cmd=(evalsha|eval)\b/);
     } finally {
+      const raw = store.connect();
+      await raw.del(`${store.namespace}:rl:n`, `${store.namespace}:acct:n`);
+      raw.disconnect();
       await store.close();
     }
   });
