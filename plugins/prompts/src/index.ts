@@ -39,7 +39,7 @@ export default defineModule({
         // The variables are worked out per request (date, request id) only for a template that uses them.
         let variables: Record<string, string> | undefined;
         const render = (template: string | undefined) => {
-          if (!template || !hasVariables(template)) return template;
+          if (!hasVariables(template)) return template;
           variables ??= {
             ...builtinVariables({
               model: inference.route.slug,

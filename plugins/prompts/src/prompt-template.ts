@@ -16,7 +16,7 @@ export function renderTemplate(template: string, variables: Readonly<Record<stri
 }
 
 /** Whether `template` may name a variable; most prompts are plain text and need no rendering. */
-export function hasVariables(template: string | undefined): boolean {
+export function hasVariables(template: string | undefined): template is string {
   return template !== undefined && template.includes('{{');
 }
 
