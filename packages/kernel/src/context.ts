@@ -133,4 +133,11 @@ export interface ModuleContext<Config = unknown> {
 
   /** Runs once every module has been set up (seeding, warming caches). */
   onReady(callback: () => void | Promise<void>): void;
+
+  /**
+   * Work a request started that may finish after its response (writing usage, say): a stopping
+   * instance waits for it, within the drain grace period, before modules stop and stores
+   * close. Handle its errors yourself; a rejection is only counted as done.
+   */
+  waitUntil(work: Promise<unknown>): void;
 }

@@ -169,6 +169,7 @@ export class Kernel {
         log: this.log.child({ module: module.id }),
         services: services.scopeFor(module),
         collections: this.collections,
+        drain: this.drain,
       });
       this.contexts.set(module.id, ctx);
       try {
@@ -264,8 +265,9 @@ export class Kernel {
   async stop(graceMs = this.config.server.drainGraceMs): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    const deadline = Date.now() + graceMs;
+    this.drain.start();
     if (this.server) {
-      this.drain.start();
       const clean = await this.drain.waitIdle(graceMs);
       if (!clean) this.log.warn({ active: this.drain.active }, 'grace period over; closing remaining connections');
       await new Promise<void>((resolve) => {
@@ -274,6 +276,10 @@ export class Kernel {
       });
     }
     for (const stop of this.stopFns.reverse()) await stop().catch((err) => this.log.error({ err }, 'stop failed'));
+    // Work handed to ctx.waitUntil (gRPC calls' included) finishes while the stores are still open.
+    if (!(await this.drain.waitIdle(Math.max(0, deadline - Date.now())))) {
+      this.log.warn({ active: this.drain.active }, 'grace period over; stopping modules with work unfinished');
+    }
     await this.stopModules();
     if (this.stores) {
       const { events, http, redis, database } = this.stores;

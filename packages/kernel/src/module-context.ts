@@ -10,6 +10,7 @@ import type { ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc
 import type { CommandDeclaration, ModuleContext, PermissionInfo, TaskDeclaration, KernelInfo, MiddlewarePhase } from './context.js';
 import { MIDDLEWARE_PHASES } from './context.js';
 import type { HttpContributions } from './http/contributions.js';
+import type { DrainState } from './http/drain.js';
 import type { Module } from './module.js';
 import type { ModuleServices } from './service-registry.js';
 import type { EventHub } from './stores/event-bus.js';
@@ -38,6 +39,7 @@ export interface ModuleContextDeps {
   log: Logger;
   services: ModuleServices;
   collections: KernelCollections;
+  drain: DrainState;
 }
 
 export function tableName(moduleId: string, name: string): string {
@@ -105,6 +107,7 @@ export function createModuleContext(deps: ModuleContextDeps): ModuleContext<any>
     onReady(callback) {
       collections.readyCallbacks.push({ moduleId: id, callback });
     },
+    waitUntil: (work) => deps.drain.waitUntil(work),
   };
   return ctx;
 }

@@ -1,8 +1,9 @@
 /**
  * @module http/drain
- * Tracks in-flight requests (until their response, stream included, has finished) and the
+ * Tracks in-flight requests (until their response, stream included, has finished), work that
+ * outlives a response (`waitUntil`: usage written after the answer went out, say) and the
  * draining flag. While draining, new requests are refused with 503 `DRAINING` and
- * `Retry-After`, and in-flight ones may finish within the grace period.
+ * `Retry-After`, and in-flight requests and work may finish within the grace period.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { MiddlewareHandler } from 'hono';
@@ -10,6 +11,7 @@ import { GatewayError } from '../errors.js';
 
 export class DrainState {
   private inFlight = 0;
+  private background = 0;
   private draining = false;
   private idleWaiters: Array<() => void> = [];
 
@@ -17,8 +19,9 @@ export class DrainState {
     return this.draining;
   }
 
+  /** Requests in flight plus unfinished `waitUntil` work. */
   get active(): number {
-    return this.inFlight;
+    return this.inFlight + this.background;
   }
 
   /** Counts a request from arrival until its response is closed (streams included). */
@@ -27,9 +30,23 @@ export class DrainState {
       this.inFlight++;
       res.once('close', () => {
         this.inFlight--;
-        if (this.inFlight === 0) this.idleWaiters.splice(0).forEach((resolve) => resolve());
+        this.wakeIfIdle();
       });
     });
+  }
+
+  /** Counts `work` as in flight until it settles; its outcome is the caller's to handle. */
+  waitUntil(work: Promise<unknown>): void {
+    this.background++;
+    const done = () => {
+      this.background--;
+      this.wakeIfIdle();
+    };
+    work.then(done, done);
+  }
+
+  private wakeIfIdle(): void {
+    if (this.active === 0) this.idleWaiters.splice(0).forEach((resolve) => resolve());
   }
 
   start(): void {
@@ -38,7 +55,7 @@ export class DrainState {
 
   /** Resolves when nothing is in flight, or after `graceMs`; true when it drained cleanly. */
   async waitIdle(graceMs: number): Promise<boolean> {
-    if (this.inFlight === 0) return true;
+    if (this.active === 0) return true;
     return new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => resolve(false), graceMs);
       this.idleWaiters.push(() => {

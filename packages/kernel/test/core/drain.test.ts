@@ -40,3 +40,55 @@ it('finishes in-flight requests, refuses new ones, stops modules in reverse orde
   expect(stopped).toEqual(['after', 'slow']);
   await t.stop();
 });
+
+it('waits for work a request handed to ctx.waitUntil before modules stop, after its response went out', async () => {
+  const events: string[] = [];
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const writer = defineModule({
+    id: 'writer',
+    version: '1.0.0',
+    setup(ctx) {
+      ctx.routes.post('/record', (c) => {
+        ctx.waitUntil(gate.then(() => void events.push('record written')));
+        return c.json({ accepted: true });
+      });
+      return { stop: () => void events.push('writer stopped') };
+    },
+  });
+  const t = await startTestKernel({ modules: [writer] });
+
+  // The response does not wait for the work.
+  const res = await t.fetch('/v1/modules/writer/record', { method: 'POST' });
+  expect(res.status).toBe(200);
+  expect(events).toEqual([]);
+
+  let stopDone = false;
+  const stopping = t.kernel.stop(5000).then(() => (stopDone = true));
+  await new Promise((r) => setTimeout(r, 100));
+  expect(stopDone).toBe(false);
+  expect(events).toEqual([]);
+
+  release();
+  await stopping;
+  expect(events).toEqual(['record written', 'writer stopped']);
+  await t.stop();
+});
+
+it('stops modules once the grace period is over even if waitUntil work never ends', async () => {
+  const stopped: string[] = [];
+  const stuck = defineModule({
+    id: 'stuck',
+    version: '1.0.0',
+    setup(ctx) {
+      ctx.waitUntil(new Promise(() => undefined));
+      return { stop: () => void stopped.push('stuck') };
+    },
+  });
+  const t = await startTestKernel({ modules: [stuck] });
+  const started = Date.now();
+  await t.kernel.stop(200);
+  expect(stopped).toEqual(['stuck']);
+  expect(Date.now() - started).toBeGreaterThanOrEqual(190);
+  await t.stop();
+});
