@@ -35,7 +35,7 @@ export default defineModule({
   setup(ctx) {
     const hooks = new InferenceHookRegistry();
     const routing = ctx.use(routingServiceRef);
-    const pipeline = new InferencePipeline({ routing, dispatch: ctx.use(dispatchServiceRef), hooks, log: ctx.log });
+    const pipeline = new InferencePipeline({ routing, dispatch: ctx.use(dispatchServiceRef), hooks, log: ctx.log, waitUntil: (work) => ctx.waitUntil(work) });
     ctx.provide(inferenceHooksRef, hooks);
     ctx.provide(inferenceServiceRef, pipeline);
 

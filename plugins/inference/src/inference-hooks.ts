@@ -83,7 +83,10 @@ export interface InferenceHook {
   admit?(ctx: InferenceContext): MaybePromise;
   /** Each streamed chunk, before it is forwarded. Throwing ends the stream with that error. */
   onChunk?(ctx: ChatInferenceContext, chunk: ChatChunk): MaybePromise;
-  /** After a successful answer (streams: after the last chunk). Errors are logged, not sent. */
+  /**
+   * After a successful answer (streams: after the last chunk). The answer is sent without
+   * waiting for it, and a stopping instance waits for it. Errors are logged, not sent.
+   */
   afterResponse?(ctx: InferenceContext, result: InferenceResult): MaybePromise;
   /**
    * After any failure once the context exists — a `beforeDispatch` refusal, an upstream error,
