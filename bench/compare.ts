@@ -2,9 +2,11 @@
  * @module bench/compare
  * Is a change faster? Runs this checkout's gateway and another checkout's (e.g. a `git worktree`
  * of main) side by side, both pinned to the same core, and loads them in alternation — A, B, B,
- * A, … — so that whatever else the machine is doing weighs on both alike. Prints the CPU time
- * per request of each, per round and as medians. The other checkout needs its own
- * `pnpm install`; its bundle is rebuilt by its start script when stale.
+ * A, … — so that whatever else the machine is doing weighs on both alike, and does so with
+ * several fresh pairs of processes (`--pairs`), since one process can stay faster or slower
+ * than another of the same build for its whole life. Prints the CPU time per request of each,
+ * per round, per pair and as medians. The other checkout needs its own `pnpm install`; its
+ * bundle is rebuilt by its start script when stale, and it runs its own plugins.
  *
  * @example
  * git worktree add --detach ../base main && (cd ../base && pnpm install)
@@ -21,7 +23,9 @@ const { values: args } = parseArgs({
     base: { type: 'string' },
     scenario: { type: 'string', default: 'non-stream' },
     connections: { type: 'string', default: '16' },
-    rounds: { type: 'string', default: '6' },
+    rounds: { type: 'string', default: '4' },
+    /** Fresh pairs of gateway processes, each loaded for `rounds` interleaved rounds. */
+    pairs: { type: 'string', default: '3' },
     seconds: { type: 'string', default: '3' },
     /** KEY=VALUE set only for this checkout's gateway, e.g. to compare a switch within one build. */
     'this-env': { type: 'string', multiple: true, default: [] },
@@ -32,6 +36,7 @@ const base = resolve(args.base);
 const stream = args.scenario === 'stream';
 const connections = Number(args.connections);
 const rounds = Number(args.rounds);
+const pairs = Number(args.pairs);
 const seconds = Number(args.seconds);
 
 const pin = hasTaskset();
@@ -40,15 +45,11 @@ const mock = await startMock(pin);
 const upstreamPort = mock.port;
 
 const apiKey = newApiKey();
+const thisEnv = Object.fromEntries(args['this-env']!.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
 const started: RunningGateway[] = [];
 // A failed run (a gateway that does not start, a load error) must not leave gateways behind.
 process.once('exit', () => started.forEach((g) => { try { process.kill(g.pid, 'SIGKILL'); } catch { /* gone already */ } }));
 const track = (g: RunningGateway) => (started.push(g), g);
-const gateways: Record<'this' | 'base', RunningGateway> = {
-  // Each in its own Redis namespace: nothing one does (counters, queued usage) lands on the other.
-  this: track(await startGateway({ upstreamPort, apiKey, cpu: 0, env: { SCAIGRID_REDIS_NAMESPACE: `sgcmp${process.pid}a`, ...Object.fromEntries(args['this-env']!.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])) } })),
-  base: track(await startGateway({ upstreamPort, apiKey, cpu: 0, cwd: base, serverScript: join(base, 'packages/server/scripts/start.mjs'), env: { SCAIGRID_REDIS_NAMESPACE: `sgcmp${process.pid}b` } })),
-};
 const body = JSON.stringify({
   model: MODELS.fast,
   messages: [{ role: 'system', content: 'You are a helpful assistant.' }, { role: 'user', content: 'Write one sentence about a fox.' }],
@@ -56,27 +57,46 @@ const body = JSON.stringify({
   ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
 });
 const target = (g: RunningGateway) => ({ url: `${g.url}/oai/v1/chat/completions`, headers: { authorization: `Bearer ${apiKey}` } });
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const percent = (a: number, b: number) => `${a >= b ? '+' : ''}${(((a - b) / b) * 100).toFixed(1)} %`;
 
 const results: Record<'this' | 'base', number[]> = { this: [], base: [] };
 const p50s: Record<'this' | 'base', number[]> = { this: [], base: [] };
-for (const name of ['this', 'base'] as const) await runLoad(target(gateways[name]), body, connections, 2);
-for (let round = 0; round < rounds; round++) {
-  const order = round % 2 === 0 ? (['this', 'base'] as const) : (['base', 'this'] as const);
-  for (const name of order) {
-    const g = gateways[name];
-    const before = cpuMicros(g.pid);
-    const load = await runLoad(target(g), body, connections, seconds);
-    if (load.failed > 0) throw new Error(`${name}: ${load.failed} failed requests`);
-    results[name].push((cpuMicros(g.pid) - before) / load.ok);
-    p50s[name].push(load.p50);
+const pairChanges: number[] = [];
+for (let pair = 0; pair < pairs; pair++) {
+  // A fresh pair of processes each time: one process of a build can stay ~10 % faster or slower
+  // than another of the same build for its whole life, so one pair alone is not a comparison.
+  const namespace = (side: string) => `sgcmp${process.pid}${side}${pair}`;
+  const gateways: Record<'this' | 'base', RunningGateway> = {
+    // Each in its own Redis namespace: nothing one does (counters, queued usage) lands on the other.
+    this: track(await startGateway({ upstreamPort, apiKey, cpu: 0, env: { SCAIGRID_REDIS_NAMESPACE: namespace('a'), ...thisEnv } })),
+    base: track(await startGateway({ upstreamPort, apiKey, cpu: 0, cwd: base, serverScript: join(base, 'packages/server/scripts/start.mjs'), env: { SCAIGRID_REDIS_NAMESPACE: namespace('b') } })),
+  };
+  for (const name of ['this', 'base'] as const) await runLoad(target(gateways[name]), body, connections, 2);
+  const pairResults: Record<'this' | 'base', number[]> = { this: [], base: [] };
+  for (let round = 0; round < rounds; round++) {
+    const order = (round + pair) % 2 === 0 ? (['this', 'base'] as const) : (['base', 'this'] as const);
+    for (const name of order) {
+      const g = gateways[name];
+      const before = cpuMicros(g.pid);
+      const load = await runLoad(target(g), body, connections, seconds);
+      if (load.failed > 0) throw new Error(`${name}: ${load.failed} failed requests ${JSON.stringify(load.failures)}`);
+      pairResults[name].push((cpuMicros(g.pid) - before) / load.ok);
+      p50s[name].push(load.p50);
+    }
+    process.stderr.write(`[compare] pair ${pair + 1}/${pairs} round ${round + 1}/${rounds}: this ${pairResults.this.at(-1)!.toFixed(0)} µs/req, base ${pairResults.base.at(-1)!.toFixed(0)} µs/req\n`);
   }
-  process.stderr.write(`[compare] round ${round + 1}/${rounds}: this ${results.this.at(-1)!.toFixed(0)} µs/req, base ${results.base.at(-1)!.toFixed(0)} µs/req\n`);
+  const [a, b] = [median(pairResults.this), median(pairResults.base)];
+  pairChanges.push((a - b) / b);
+  process.stderr.write(`[compare] pair ${pair + 1}/${pairs}: this ${a.toFixed(0)}, base ${b.toFixed(0)} µs/req (${percent(a, b)})\n`);
+  results.this.push(...pairResults.this);
+  results.base.push(...pairResults.base);
+  started.length = 0;
+  await Promise.all(Object.values(gateways).map((g) => g.stop()));
+  await Promise.all(['a', 'b'].map((side) => cleanRedis(namespace(side))));
 }
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const [a, b] = [median(results.this), median(results.base)];
-process.stdout.write(`${args.scenario} at ${connections} connections, CPU µs/request (median of ${rounds}): this ${a.toFixed(0)}, base ${b.toFixed(0)} (${(((a - b) / b) * 100).toFixed(1)} %)\n`);
-process.stdout.write(`p50 latency ms (median of ${rounds}): this ${median(p50s.this).toFixed(2)}, base ${median(p50s.base).toFixed(2)}\n`);
-started.length = 0;
-await Promise.all(Object.values(gateways).map((g) => g.stop()));
-await Promise.all(['a', 'b'].map((side) => cleanRedis(`sgcmp${process.pid}${side}`)));
+process.stdout.write(`${args.scenario} at ${connections} connections, CPU µs/request (median of ${pairs} × ${rounds}): this ${a.toFixed(0)}, base ${b.toFixed(0)} (${percent(a, b)})\n`);
+process.stdout.write(`change per process pair: ${pairChanges.map((c) => `${c >= 0 ? '+' : ''}${(c * 100).toFixed(1)} %`).join(', ')}\n`);
+process.stdout.write(`p50 latency ms (median of ${pairs} × ${rounds}): this ${median(p50s.this).toFixed(2)}, base ${median(p50s.base).toFixed(2)}\n`);
 mock.stop();

@@ -39,16 +39,20 @@ export function newApiKey(): string {
   return s;
 }
 
-export function loadedPlugins(): string[] {
-  return PLUGINS.filter((p) => !p.optional || existsSync(join(root, 'plugins', p.dir, 'src/index.ts'))).map((p) => p.dir);
+export function loadedPlugins(checkout = root): string[] {
+  return PLUGINS.filter((p) => !p.optional || existsSync(join(checkout, 'plugins', p.dir, 'src/index.ts'))).map((p) => p.dir);
 }
 
-/** The YAML config of the benchmark gateway (module paths are absolute, so it can live in a temp dir). */
-export function benchConfig(upstreamPort: number, plugins = loadedPlugins()): string {
+/**
+ * The YAML config of the benchmark gateway. Module paths are absolute, so it can live in a temp
+ * dir, and point into `checkout`, the tree whose server runs: a server finds a module in its
+ * bundle by that path, and would load another tree's plugins from source instead.
+ */
+export function benchConfig(upstreamPort: number, checkout = root, plugins = loadedPlugins(checkout)): string {
   const has = (p: string) => plugins.includes(p);
   const lines = [
     'modules:',
-    ...plugins.map((p) => `  - '${join(root, 'plugins', p)}'`),
+    ...plugins.map((p) => `  - '${join(checkout, 'plugins', p)}'`),
     'config:',
     '  auth:',
     '    bootstrap: { enabled: false }',
@@ -98,6 +102,7 @@ export interface GatewayOptions {
   nodeFlags?: string[];
   /** Extra environment on top of the defaults (fresh sqlite file and blob dir in a temp dir). */
   env?: NodeJS.ProcessEnv;
+  /** The checkout whose server runs (default: this one): the working directory and where the configured plugins are. */
   cwd?: string;
 }
 
@@ -127,7 +132,7 @@ export function hasTaskset(): boolean {
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const dir = mkdtempSync(join(tmpdir(), 'sg-bench-'));
   const configFile = join(dir, 'scaigrid.yaml');
-  writeFileSync(configFile, benchConfig(options.upstreamPort));
+  writeFileSync(configFile, benchConfig(options.upstreamPort, options.cwd ?? root));
   const port = await freePort();
   const nodeArgs = [...(options.nodeFlags ?? []), ...(options.serverScript ? [options.serverScript] : serverCommand())];
   const [cmd, args] = options.cpu !== undefined && hasTaskset() ? ['taskset', ['-c', String(options.cpu), process.execPath, ...nodeArgs]] : [process.execPath, nodeArgs];

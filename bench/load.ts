@@ -23,6 +23,8 @@ export interface LoadResult {
   rps: number;
   p50: number;
   p99: number;
+  /** Non-2xx answers by status, and socket errors and timeouts, to say why requests failed. */
+  failures: Record<string, number>;
 }
 
 export function percentile(sorted: Float64Array | number[], p: number): number {
@@ -36,6 +38,7 @@ export function runLoad(target: Target, body: string, connections: number, secon
   let latencies = new Float64Array(1 << 16);
   let count = 0;
   let failed = 0;
+  const failures: Record<string, number> = {};
   return new Promise((resolve, reject) => {
     const instance = autocannon(
       {
@@ -60,12 +63,14 @@ export function runLoad(target: Target, body: string, connections: number, secon
           rps: count / result.duration,
           p50: percentile(sorted, 50),
           p99: percentile(sorted, 99),
+          failures: { ...failures, ...(result.errors > 0 ? { errors: result.errors } : {}), ...(result.timeouts > 0 ? { timeouts: result.timeouts } : {}) },
         });
       },
     );
     instance.on('response', (_client, statusCode, _bytes, responseTime) => {
       if (statusCode < 200 || statusCode >= 300) {
         failed++;
+        failures[statusCode] = (failures[statusCode] ?? 0) + 1;
         return;
       }
       if (count === latencies.length) {

@@ -6,7 +6,7 @@ import { expect, it } from 'vitest';
 import type { LoadResult } from '../load.js';
 import { renderReport, type Report, type RoundResult } from '../report.js';
 
-const load = (p50: number): LoadResult => ({ requests: 1000, ok: 1000, failed: 0, seconds: 5, rps: 200, p50, p99: p50 * 2 });
+const load = (p50: number): LoadResult => ({ requests: 1000, ok: 1000, failed: 0, seconds: 5, rps: 200, p50, p99: p50 * 2, failures: {} });
 
 function report(rounds: RoundResult[]): Report {
   return {
