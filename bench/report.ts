@@ -36,6 +36,8 @@ export interface Report {
   ttfb: TtfbResult[];
   rssIdleMb: number;
   rssAfterMb: number;
+  /** RSS once the gateway has been idle for a while after the run (V8 returns memory then). */
+  rssSettled?: { mb: number; afterSeconds: number };
   coldStartMs: number[];
   abortReachedUpstream: boolean | undefined;
 }
@@ -159,7 +161,8 @@ export function renderReport(report: Report): string {
     ...floorSection,
     '## Memory and start',
     '',
-    `- RSS idle (after boot and one request): ${report.rssIdleMb.toFixed(0)} MB; after the run: ${report.rssAfterMb.toFixed(0)} MB`,
+    `- RSS idle (after boot and one request): ${report.rssIdleMb.toFixed(0)} MB; after the run: ${report.rssAfterMb.toFixed(0)} MB` +
+      (report.rssSettled ? `; idle ${report.rssSettled.afterSeconds} s after the run: ${report.rssSettled.mb.toFixed(0)} MB` : ''),
     `- cold start to /ready (embedded stores): ${report.coldStartMs.map((v) => `${v.toFixed(0)} ms`).join(', ') || '–'} (median ${Number.isFinite(cold) ? cold.toFixed(0) : '–'} ms)`,
     '',
     '## Targets',

@@ -33,6 +33,8 @@ const { values: args } = parseArgs({
     scenarios: { type: 'string' },
     probes: { type: 'string' },
     'cold-starts': { type: 'string' },
+    /** Seconds the gateway is left idle after the last round before its RSS is read again ('0': not at all). */
+    settle: { type: 'string' },
     /** Connection count at which the floor proxy is measured too ('0': not at all). */
     floor: { type: 'string' },
     profile: { type: 'boolean', default: false },
@@ -45,6 +47,7 @@ const seconds = Number(args.seconds ?? (quick ? 2 : 5));
 const connections = (args.connections ?? '1,16,64').split(',').map(Number);
 const probes = Number(args.probes ?? (quick ? 10 : 30));
 const coldStarts = Number(args['cold-starts'] ?? (quick ? 2 : 5));
+const settleSeconds = Number(args.settle ?? (quick ? 0 : 30));
 const floorConnections = Number(args.floor ?? (connections.includes(16) ? 16 : connections.at(-1)));
 
 interface Scenario {
@@ -79,6 +82,7 @@ const plannedSeconds =
   rounds * scenarios.length * connections.length * 2 * (seconds + 0.3) +
   (connections.includes(floorConnections) ? rounds * scenarios.length * (seconds + 0.3) : 0) +
   rounds * scenarios.filter((s) => s.stream).reduce((t, s) => t + (2 * probes * (s.slow ? slowProbeMs : 5)) / 1000, 0) +
+  settleSeconds +
   coldStarts * 2.5;
 let spent = 0;
 let phase = 'starting';
@@ -205,6 +209,14 @@ try {
   loadWindow.toUs = monotonicUs();
   const rssAfterMb = rssMb(gateway.pid);
   closeProbes();
+  let rssSettledMb: number | undefined;
+  if (settleSeconds > 0) {
+    // V8 gives memory back only once it sees the process idle (its memory reducer, after
+    // some seconds without allocation), so RSS right after the load is close to its peak.
+    startPhase('idle: memory after the run settles', settleSeconds);
+    await new Promise((r) => setTimeout(r, settleSeconds * 1000));
+    rssSettledMb = rssMb(gateway.pid);
+  }
   await gateway.stop();
   floor.stop();
   mock.stop();
@@ -231,6 +243,7 @@ try {
     ttfb,
     rssIdleMb,
     rssAfterMb,
+    ...(rssSettledMb !== undefined ? { rssSettled: { mb: rssSettledMb, afterSeconds: settleSeconds } } : {}),
     coldStartMs,
     abortReachedUpstream,
   };
