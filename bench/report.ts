@@ -112,7 +112,7 @@ export function renderReport(report: Report): string {
       const gatewayCpu = median(rounds.map((r) => r.cpuPerRequest));
       const floorAdded = median(rounds.map((r) => r.floor!.result.p50 - r.direct.p50));
       const gatewayAdded = median(rounds.map((r) => r.gateway.p50 - r.direct.p50));
-      return [cell.scenario, String(cell.connections), int(floorCpu), int(gatewayCpu), int(gatewayCpu - floorCpu), signed(floorAdded), signed(gatewayAdded)];
+      return [cell.scenario, String(cell.connections), int(floorCpu), int(gatewayCpu), int(gatewayCpu - floorCpu), `${(gatewayCpu / floorCpu).toFixed(2)}×`, signed(floorAdded), signed(gatewayAdded)];
     });
   const floorSection = floorRows.length
     ? [
@@ -120,7 +120,7 @@ export function renderReport(report: Report): string {
         '',
         'The same load through `bench/floor-proxy.mjs`: Hono on @hono/node-server forwarding to the mock through an undici pool, with no gateway logic. What a hop costs on this machine; ScaiGrid minus floor is what auth, limits, routing, budgets, prompts and mapping add.',
         '',
-        table(['scenario', 'conns', 'floor CPU µs/req', 'ScaiGrid CPU µs/req', 'ScaiGrid − floor µs', 'floor added p50 ms', 'ScaiGrid added p50 ms'], floorRows),
+        table(['scenario', 'conns', 'floor CPU µs/req', 'ScaiGrid CPU µs/req', 'ScaiGrid − floor µs', 'ScaiGrid ÷ floor', 'floor added p50 ms', 'ScaiGrid added p50 ms'], floorRows),
         '',
       ]
     : [];

@@ -35,7 +35,7 @@ const { values: args } = parseArgs({
     'cold-starts': { type: 'string' },
     /** Seconds the gateway is left idle after the last round before its RSS is read again ('0': not at all). */
     settle: { type: 'string' },
-    /** Connection count at which the floor proxy is measured too ('0': not at all). */
+    /** Connection counts at which the floor proxy is measured too, e.g. '1,16' ('0': not at all). */
     floor: { type: 'string' },
     profile: { type: 'boolean', default: false },
   },
@@ -48,7 +48,7 @@ const connections = (args.connections ?? '1,16,64').split(',').map(Number);
 const probes = Number(args.probes ?? (quick ? 10 : 30));
 const coldStarts = Number(args['cold-starts'] ?? (quick ? 2 : 5));
 const settleSeconds = Number(args.settle ?? (quick ? 0 : 30));
-const floorConnections = Number(args.floor ?? (connections.includes(16) ? 16 : connections.at(-1)));
+const floorConnections = args.floor !== undefined ? args.floor.split(',').map(Number).filter((c) => connections.includes(c)) : connections.filter((c) => c === 1 || c === 16);
 
 interface Scenario {
   name: string;
@@ -80,7 +80,7 @@ const slowProbeMs = 110;
 const plannedSeconds =
   scenarios.length * (warmupSeconds + 1) +
   rounds * scenarios.length * connections.length * 2 * (seconds + 0.3) +
-  (connections.includes(floorConnections) ? rounds * scenarios.length * (seconds + 0.3) : 0) +
+  floorConnections.length * rounds * scenarios.length * (seconds + 0.3) +
   rounds * scenarios.filter((s) => s.stream).reduce((t, s) => t + (2 * probes * (s.slow ? slowProbeMs : 5)) / 1000, 0) +
   settleSeconds +
   coldStarts * 2.5;
@@ -169,7 +169,7 @@ try {
   for (const s of scenarios) {
     startPhase(`warm-up ${s.name}`, warmupSeconds);
     await runLoad(viaGateway(), body(s.slow ? MODELS.slow : MODELS.fast, s.stream), 16, warmupSeconds);
-    if (connections.includes(floorConnections)) await runLoad(viaFloor(), body(s.slow ? UPSTREAM_MODELS.slow : UPSTREAM_MODELS.fast, s.stream), 16, 1);
+    if (floorConnections.length > 0) await runLoad(viaFloor(), body(s.slow ? UPSTREAM_MODELS.slow : UPSTREAM_MODELS.fast, s.stream), 16, 1);
   }
 
   const cells: CellResult[] = scenarios.flatMap((s) => connections.map((c) => ({ scenario: s.name, connections: c, rounds: [] })));
@@ -186,7 +186,7 @@ try {
         const g = await runLoad(viaGateway(), body(s.slow ? MODELS.slow : MODELS.fast, s.stream), c, seconds);
         const cpu = cpuMicros(gateway.pid) - cpuBefore;
         const result: RoundResult = { direct: d, gateway: g, cpuPerRequest: g.requests > 0 ? cpu / g.requests : Number.NaN };
-        if (c === floorConnections) {
+        if (floorConnections.includes(c)) {
           startPhase(`${label} · floor proxy`, seconds + 0.3);
           const floorCpuBefore = cpuMicros(floor.pid);
           // The floor gets the upstream model name: it forwards the body as it is.
