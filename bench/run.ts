@@ -47,7 +47,7 @@ const seconds = Number(args.seconds ?? (quick ? 2 : 5));
 const connections = (args.connections ?? '1,16,64').split(',').map(Number);
 const probes = Number(args.probes ?? (quick ? 10 : 30));
 const coldStarts = Number(args['cold-starts'] ?? (quick ? 2 : 5));
-const settleSeconds = Number(args.settle ?? (quick ? 0 : 30));
+const settleSeconds = Number(args.settle ?? (quick ? 0 : 60));
 const floorConnections = args.floor !== undefined ? args.floor.split(',').map(Number).filter((c) => connections.includes(c)) : connections.filter((c) => c === 1 || c === 16);
 
 interface Scenario {
@@ -209,13 +209,18 @@ try {
   loadWindow.toUs = monotonicUs();
   const rssAfterMb = rssMb(gateway.pid);
   closeProbes();
-  let rssSettledMb: number | undefined;
+  let rssSettled: { mb: number; afterSeconds: number } | undefined;
   if (settleSeconds > 0) {
-    // V8 gives memory back only once it sees the process idle (its memory reducer, after
-    // some seconds without allocation), so RSS right after the load is close to its peak.
+    // V8 gives memory back only once it sees the process idle (its memory reducer, some
+    // seconds after the last major collection), so RSS right after the load is close to its
+    // peak. The lowest reading of the idle spell, and when it came.
     startPhase('idle: memory after the run settles', settleSeconds);
-    await new Promise((r) => setTimeout(r, settleSeconds * 1000));
-    rssSettledMb = rssMb(gateway.pid);
+    rssSettled = { mb: rssAfterMb, afterSeconds: 0 };
+    for (let second = 1; second <= settleSeconds; second++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      const mb = rssMb(gateway.pid);
+      if (mb < rssSettled.mb) rssSettled = { mb, afterSeconds: second };
+    }
   }
   await gateway.stop();
   floor.stop();
@@ -243,7 +248,7 @@ try {
     ttfb,
     rssIdleMb,
     rssAfterMb,
-    ...(rssSettledMb !== undefined ? { rssSettled: { mb: rssSettledMb, afterSeconds: settleSeconds } } : {}),
+    ...(rssSettled ? { rssSettled, settleSeconds } : {}),
     coldStartMs,
     abortReachedUpstream,
   };
