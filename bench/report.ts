@@ -111,9 +111,19 @@ export function renderReport(report: Report): string {
       const rounds = cell.rounds.filter((r) => r.floor);
       const floorCpu = median(rounds.map((r) => r.floor!.cpuPerRequest));
       const gatewayCpu = median(rounds.map((r) => r.cpuPerRequest));
-      const floorAdded = median(rounds.map((r) => r.floor!.result.p50 - r.direct.p50));
-      const gatewayAdded = median(rounds.map((r) => r.gateway.p50 - r.direct.p50));
-      return [cell.scenario, String(cell.connections), int(floorCpu), int(gatewayCpu), int(gatewayCpu - floorCpu), `${(gatewayCpu / floorCpu).toFixed(2)}×`, signed(floorAdded), signed(gatewayAdded)];
+      const added = (pick: (r: (typeof rounds)[number]) => number) => signed(median(rounds.map(pick)));
+      return [
+        cell.scenario,
+        String(cell.connections),
+        int(floorCpu),
+        int(gatewayCpu),
+        int(gatewayCpu - floorCpu),
+        `${(gatewayCpu / floorCpu).toFixed(2)}×`,
+        added((r) => r.floor!.result.p50 - r.direct.p50),
+        added((r) => r.gateway.p50 - r.direct.p50),
+        added((r) => r.floor!.result.p99 - r.direct.p99),
+        added((r) => r.gateway.p99 - r.direct.p99),
+      ];
     });
   const floorSection = floorRows.length
     ? [
@@ -121,7 +131,7 @@ export function renderReport(report: Report): string {
         '',
         'The same load through `bench/floor-proxy.mjs`: Hono on @hono/node-server forwarding to the mock through an undici pool, with no gateway logic. What a hop costs on this machine; ScaiGrid minus floor is what auth, limits, routing, budgets, prompts and mapping add.',
         '',
-        table(['scenario', 'conns', 'floor CPU µs/req', 'ScaiGrid CPU µs/req', 'ScaiGrid − floor µs', 'ScaiGrid ÷ floor', 'floor added p50 ms', 'ScaiGrid added p50 ms'], floorRows),
+        table(['scenario', 'conns', 'floor CPU µs/req', 'ScaiGrid CPU µs/req', 'ScaiGrid − floor µs', 'ScaiGrid ÷ floor', 'floor added p50 ms', 'ScaiGrid added p50 ms', 'floor added p99 ms', 'ScaiGrid added p99 ms'], floorRows),
         '',
       ]
     : [];

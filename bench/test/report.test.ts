@@ -33,8 +33,9 @@ it('shows the floor next to ScaiGrid, per scenario, as medians of the rounds', (
   const markdown = renderReport(report(rounds));
   expect(markdown).toContain('## Floor: the proxy hop alone');
   // CPU medians: floor 500, ScaiGrid 1,100, difference 600, ratio 2.2. Added p50 per round: floor
-  // 1, 2, 3 ms (p50 3, 4, 5 minus direct 2), ScaiGrid 8, 9, 10 ms: medians +2.00 and +9.00.
-  expect(markdown).toContain('| non-stream | 16 | 500 | 1,100 | 600 | 2.20× | +2.00 | +9.00 |');
+  // 1, 2, 3 ms (p50 3, 4, 5 minus direct 2), ScaiGrid 8, 9, 10 ms: medians +2.00 and +9.00; p99
+  // is twice p50 in these fixtures: floor 6, 8, 10 and ScaiGrid 20, 22, 24 minus direct 4.
+  expect(markdown).toContain('| non-stream | 16 | 500 | 1,100 | 600 | 2.20× | +2.00 | +9.00 | +4.00 | +18.00 |');
 });
 
 it('leaves the floor section out when the floor was not measured', () => {
