@@ -17,6 +17,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { cleanRedis, cpuMicros, hasTaskset, MODELS, newApiKey, startGateway, startMock, type RunningGateway } from './gateway.js';
 import { runLoad } from './load.js';
+import { pinLocalRedis } from './redis-pinning.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -41,6 +42,8 @@ const seconds = Number(args.seconds);
 
 const pin = hasTaskset();
 if (pin) spawnSync('taskset', ['-a', '-cp', '1', String(process.pid)], { stdio: 'ignore' });
+const redisPinning = pin ? await pinLocalRedis(process.env.SCAIGRID_REDIS_URL, 1) : undefined;
+if (redisPinning) process.stderr.write(`[compare] Redis server ${redisPinning.description}\n`);
 const mock = await startMock(pin);
 const upstreamPort = mock.port;
 
@@ -100,3 +103,4 @@ process.stdout.write(`${args.scenario} at ${connections} connections, CPU µs/re
 process.stdout.write(`change per process pair: ${pairChanges.map((c) => `${c >= 0 ? '+' : ''}${(c * 100).toFixed(1)} %`).join(', ')}\n`);
 process.stdout.write(`p50 latency ms (median of ${pairs} × ${rounds}): this ${median(p50s.this).toFixed(2)}, base ${median(p50s.base).toFixed(2)}\n`);
 mock.stop();
+redisPinning?.restore();

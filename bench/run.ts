@@ -23,6 +23,7 @@ import { abandonStream, closeProbes, runLoad, streamTiming, type Target } from '
 import type { MockStats } from './mock-upstream.js';
 import { renderReport, type CellResult, type Report, type RoundResult, type TtfbResult } from './report.js';
 import { summarizeProfile } from './profile-summary.js';
+import { pinLocalRedis } from './redis-pinning.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -110,6 +111,7 @@ const progressTimer = tty ? setInterval(() => drawProgress(), 500) : undefined;
 const pin = hasTaskset();
 if (pin) spawnSync('taskset', ['-a', '-cp', '1', String(process.pid)], { stdio: 'ignore' });
 else process.stderr.write('[bench] taskset not found: processes are not pinned, figures are per machine, not per core\n');
+const redisPinning = pin ? await pinLocalRedis(process.env.SCAIGRID_REDIS_URL, 1) : { description: 'not pinned (no taskset)', restore: () => undefined };
 
 async function mockStats(port: number): Promise<MockStats> {
   return (await (await fetch(`http://127.0.0.1:${port}/stats`)).json()) as MockStats;
@@ -243,7 +245,7 @@ try {
     started,
     settings: `${rounds} round(s) of ${seconds} s per scenario, connections ${connections.join('/')}, ${probes} TTFB probes per stream scenario and round, Node ${process.version}`,
     plugins,
-    redis: process.env.SCAIGRID_REDIS_URL && !process.env.SCAIGRID_REDIS_URL.startsWith('memory:') ? 'real (SCAIGRID_REDIS_URL)' : 'memory:// (set SCAIGRID_REDIS_URL for real Redis)',
+    redis: process.env.SCAIGRID_REDIS_URL && !process.env.SCAIGRID_REDIS_URL.startsWith('memory:') ? `real (SCAIGRID_REDIS_URL), server ${redisPinning.description}` : 'memory:// (set SCAIGRID_REDIS_URL for real Redis)',
     cells,
     ttfb,
     rssIdleMb,
@@ -262,6 +264,7 @@ try {
   await gateway.stop();
   floor.stop();
   mock.stop();
+  redisPinning.restore();
 }
 
 const markdown = renderReport(report!);
