@@ -6,7 +6,7 @@
  * its writes (the CPU profile charged ~14 % of the samples to the Redis `writev`, while the
  * gateway's own system time was ~50 µs per request). When Redis runs on this machine and the
  * bench may change its affinity, it is moved to the load generator's core for the run and put
- * back afterwards, even when the run fails.
+ * back afterwards, even when the run fails. `SCAIGRID_BENCH_PIN_REDIS=0` leaves it alone.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -20,6 +20,7 @@ export interface RedisPinning {
 /** Moves every thread of the local Redis server behind `url` to `cpu`; undoes it on restore() or exit. */
 export async function pinLocalRedis(url: string | undefined, cpu: number): Promise<RedisPinning> {
   const unchanged = (why: string): RedisPinning => ({ description: `not pinned (${why})`, restore: () => undefined });
+  if (process.env.SCAIGRID_BENCH_PIN_REDIS === '0') return unchanged('SCAIGRID_BENCH_PIN_REDIS=0');
   if (!url || url.startsWith('memory:')) return unchanged('no Redis server');
   const host = new URL(url).hostname;
   if (host !== '127.0.0.1' && host !== 'localhost' && host !== '::1') return unchanged(`${host} is not this machine`);
