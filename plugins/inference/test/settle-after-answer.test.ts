@@ -1,6 +1,8 @@
 /**
  * A successful answer reaches the client without waiting for the `afterResponse` hooks
- * (usage, token counts), and a stopping gateway still waits for them before its modules stop.
+ * (usage, token counts) when nothing else is settling, waits for its own when other
+ * settlements are in flight (a busy instance), and a stopping gateway waits for them all
+ * before its modules stop.
  */
 import { afterEach, expect, it } from 'vitest';
 import { defineModule } from '@scaigrid/kernel';
@@ -71,4 +73,20 @@ it('ends a stream with [DONE] while afterResponse is still settling', async () =
   await gw.stop();
   gw = undefined;
   expect(settler.events).toEqual(['settling 2 tokens', 'settled', 'module stopped']);
+});
+
+it('lets a whole answer wait for its settlement while another settlement is in flight', async () => {
+  const settler = slowSettler();
+  gw = await startGateway({ modules: [settler.module] });
+  gw.upstream.script({ text: 'first', usage: { prompt_tokens: 1, completion_tokens: 1 } }, { text: 'second', usage: { prompt_tokens: 1, completion_tokens: 2 } });
+
+  expect((await chat(gw, false)).status).toBe(200);
+  const second = chat(gw, false);
+  const early = await Promise.race([second.then(() => 'answered'), new Promise((r) => setTimeout(() => r('waiting'), 200))]);
+  expect(early).toBe('waiting');
+  expect(settler.events).toEqual(['settling 1 tokens', 'settling 2 tokens']);
+  settler.release();
+  const res = await second;
+  expect(res.status).toBe(200);
+  expect((await res.json()).choices[0].message.content).toBe('second');
 });
