@@ -8,7 +8,6 @@
 import { UpstreamError, type ChatChunk } from '@scaigrid/plugin-dispatch';
 import type { OpenAIChatCompletionChunk } from './openai-wire.js';
 import { fromOpenAIFinishReason, fromOpenAIUsage } from './openai-response.js';
-import { TextChunkTemplate } from './text-chunk-template.js';
 import type { SseEvent } from '@scaigrid/plugin-dispatch';
 
 export interface OpenAIStreamOptions {
@@ -39,8 +38,6 @@ export async function* openAIStreamChunkBatches(
   options: OpenAIStreamOptions = {},
 ): AsyncGenerator<ChatChunk[]> {
   const label = options.label ?? 'upstream';
-  // Text deltas read without parsing each event whole; not when mapChunk needs the raw event.
-  const template = options.mapChunk ? undefined : new TextChunkTemplate(fromOpenAIChunk);
   let done = false;
   try {
     for await (const item of events) {
@@ -58,12 +55,6 @@ export async function* openAIStreamChunkBatches(
           done = true;
           continue;
         }
-        const text = template && !event.event ? template.textOf(event.data) : undefined;
-        if (text !== undefined) {
-          // What fromOpenAIChunk makes of a text delta; an empty one carries nothing.
-          if (text !== '') out.push({ type: 'text', text });
-          continue;
-        }
         let raw: OpenAIChatCompletionChunk;
         try {
           raw = JSON.parse(event.data) as OpenAIChatCompletionChunk;
@@ -76,7 +67,6 @@ export async function* openAIStreamChunkBatches(
           break;
         }
         const mapped = fromOpenAIChunk(raw);
-        if (template && !event.event) template.learn(event.data, mapped);
         for (const chunk of options.mapChunk ? options.mapChunk(mapped, raw) : mapped) out.push(chunk);
       }
       if (out.length > 0) yield out;
