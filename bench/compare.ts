@@ -61,7 +61,7 @@ const body = JSON.stringify({
 });
 const target = (g: RunningGateway) => ({ url: `${g.url}/oai/v1/chat/completions`, headers: { authorization: `Bearer ${apiKey}` } });
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const percent = (a: number, b: number) => `${a >= b ? '+' : ''}${(((a - b) / b) * 100).toFixed(1)} %`;
+const percent = (change: number) => `${change >= 0 ? '+' : ''}${(change * 100).toFixed(1)} %`;
 
 const results: Record<'this' | 'base', number[]> = { this: [], base: [] };
 const p50s: Record<'this' | 'base', number[]> = { this: [], base: [] };
@@ -91,7 +91,7 @@ for (let pair = 0; pair < pairs; pair++) {
   }
   const [a, b] = [median(pairResults.this), median(pairResults.base)];
   pairChanges.push((a - b) / b);
-  process.stderr.write(`[compare] pair ${pair + 1}/${pairs}: this ${a.toFixed(0)}, base ${b.toFixed(0)} µs/req (${percent(a, b)})\n`);
+  process.stderr.write(`[compare] pair ${pair + 1}/${pairs}: this ${a.toFixed(0)}, base ${b.toFixed(0)} µs/req (${percent((a - b) / b)})\n`);
   results.this.push(...pairResults.this);
   results.base.push(...pairResults.base);
   started.length = 0;
@@ -99,8 +99,8 @@ for (let pair = 0; pair < pairs; pair++) {
   await Promise.all(['a', 'b'].map((side) => cleanRedis(namespace(side))));
 }
 const [a, b] = [median(results.this), median(results.base)];
-process.stdout.write(`${args.scenario} at ${connections} connections, CPU µs/request (median of ${pairs} × ${rounds}): this ${a.toFixed(0)}, base ${b.toFixed(0)} (${percent(a, b)})\n`);
-process.stdout.write(`change per process pair: ${pairChanges.map((c) => `${c >= 0 ? '+' : ''}${(c * 100).toFixed(1)} %`).join(', ')}\n`);
+process.stdout.write(`${args.scenario} at ${connections} connections, CPU µs/request (median of ${pairs} × ${rounds}): this ${a.toFixed(0)}, base ${b.toFixed(0)} (${percent((a - b) / b)})\n`);
+process.stdout.write(`change per process pair: ${pairChanges.map(percent).join(', ')}\n`);
 process.stdout.write(`p50 latency ms (median of ${pairs} × ${rounds}): this ${median(p50s.this).toFixed(2)}, base ${median(p50s.base).toFixed(2)}\n`);
 mock.stop();
 redisPinning?.restore();

@@ -36,9 +36,8 @@ export interface Report {
   ttfb: TtfbResult[];
   rssIdleMb: number;
   rssAfterMb: number;
-  /** The lowest RSS while the gateway sat idle for `settleSeconds` after the run (V8 returns memory then), and when. */
-  rssSettled?: { mb: number; afterSeconds: number };
-  settleSeconds?: number;
+  /** The lowest RSS while the gateway sat idle for `watchedSeconds` after the run (V8 returns memory then), and when. */
+  rssSettled?: { mb: number; afterSeconds: number; watchedSeconds: number };
   coldStartMs: number[];
   abortReachedUpstream: boolean | undefined;
 }
@@ -173,7 +172,7 @@ export function renderReport(report: Report): string {
     '## Memory and start',
     '',
     `- RSS idle (after boot and one request): ${report.rssIdleMb.toFixed(0)} MB; after the run: ${report.rssAfterMb.toFixed(0)} MB` +
-      (report.rssSettled ? `; lowest in ${report.settleSeconds} s of idleness after it: ${report.rssSettled.mb.toFixed(0)} MB (after ${report.rssSettled.afterSeconds} s)` : ''),
+      (report.rssSettled ? `; lowest in ${report.rssSettled.watchedSeconds} s of idleness after it: ${report.rssSettled.mb.toFixed(0)} MB (after ${report.rssSettled.afterSeconds} s)` : ''),
     `- cold start to /ready (embedded stores): ${report.coldStartMs.map((v) => `${v.toFixed(0)} ms`).join(', ') || '–'} (median ${Number.isFinite(cold) ? cold.toFixed(0) : '–'} ms)`,
     '',
     '## Targets',

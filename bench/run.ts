@@ -34,7 +34,7 @@ const { values: args } = parseArgs({
     scenarios: { type: 'string' },
     probes: { type: 'string' },
     'cold-starts': { type: 'string' },
-    /** Seconds the gateway is left idle after the last round before its RSS is read again ('0': not at all). */
+    /** Seconds the gateway is left idle after the last round while its RSS is watched ('0': not at all). */
     settle: { type: 'string' },
     /** Connection counts at which the floor proxy is measured too, e.g. '1,16' ('0': not at all). */
     floor: { type: 'string' },
@@ -211,17 +211,17 @@ try {
   loadWindow.toUs = monotonicUs();
   const rssAfterMb = rssMb(gateway.pid);
   closeProbes();
-  let rssSettled: { mb: number; afterSeconds: number } | undefined;
+  let rssSettled: Report['rssSettled'];
   if (settleSeconds > 0) {
     // V8 gives memory back only once it sees the process idle (its memory reducer, some
     // seconds after the last major collection), so RSS right after the load is close to its
     // peak. The lowest reading of the idle spell, and when it came.
     startPhase('idle: memory after the run settles', settleSeconds);
-    rssSettled = { mb: rssAfterMb, afterSeconds: 0 };
+    rssSettled = { mb: rssAfterMb, afterSeconds: 0, watchedSeconds: settleSeconds };
     for (let second = 1; second <= settleSeconds; second++) {
       await new Promise((r) => setTimeout(r, 1000));
       const mb = rssMb(gateway.pid);
-      if (mb < rssSettled.mb) rssSettled = { mb, afterSeconds: second };
+      if (mb < rssSettled.mb) rssSettled = { ...rssSettled, mb, afterSeconds: second };
     }
   }
   await gateway.stop();
@@ -250,7 +250,7 @@ try {
     ttfb,
     rssIdleMb,
     rssAfterMb,
-    ...(rssSettled ? { rssSettled, settleSeconds } : {}),
+    rssSettled,
     coldStartMs,
     abortReachedUpstream,
   };
