@@ -6,15 +6,22 @@
  * across any number of processes. One queue per kernel namespace keeps test runs and
  * deployments sharing a Redis server apart.
  */
-import { Queue, Worker, type Job } from 'bullmq';
+import { Queue, Worker, type Job, type RepeatStrategy } from 'bullmq';
 import { TASK_QUEUE_NAME, taskQueuePrefix } from './task-schedule.js';
 import type { Logger } from 'pino';
 import type { TaskDeclaration } from '../context.js';
 import type { RedisStore } from '../stores/types.js';
 import { runTaskTick } from './task-run.js';
-import { TASK_TIMEZONE, taskKey } from './task-schedule.js';
+import { nextCronTick, TASK_TIMEZONE, taskKey } from './task-schedule.js';
 
 
+
+/**
+ * BullMQ's next tick of a cron scheduler, from the same evaluator the validation and the
+ * in-process scheduler use (BullMQ's own would read the pattern with cron-parser). The queue
+ * computes the first tick, the worker each next one, so both get it.
+ */
+const repeatStrategy: RepeatStrategy = (millis, opts) => (opts.pattern ? nextCronTick(opts.pattern, millis) : undefined);
 
 export interface BullmqSchedulerOptions {
   tasks: readonly TaskDeclaration[];
@@ -39,7 +46,7 @@ export async function startBullmqScheduler(options: BullmqSchedulerOptions): Pro
   // BullMQ needs maxRetriesPerRequest: null, and must not share the kernel's prefixed clients.
   const queueConnection = redis.connect({ maxRetriesPerRequest: null });
   const workerConnection = redis.connect({ maxRetriesPerRequest: null });
-  const queue = new Queue<TaskJobData>(TASK_QUEUE_NAME, { connection: queueConnection, prefix });
+  const queue = new Queue<TaskJobData>(TASK_QUEUE_NAME, { connection: queueConnection, prefix, settings: { repeatStrategy } });
   queue.on('error', (err) => log.error({ err }, 'Task queue error'));
 
   const controller = new AbortController();
@@ -66,6 +73,7 @@ export async function startBullmqScheduler(options: BullmqSchedulerOptions): Pro
       {
         connection: workerConnection,
         prefix,
+        settings: { repeatStrategy },
         name: instanceId,
         // Enough slots that one slow task does not hold back the others' ticks in this process.
         concurrency: Math.max(1, Math.min(tasks.length, 16)),

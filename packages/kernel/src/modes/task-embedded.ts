@@ -39,6 +39,10 @@ export function startEmbeddedScheduler(options: EmbeddedSchedulerOptions): { sto
 async function runLoop(task: TaskDeclaration, signal: AbortSignal, log: Logger): Promise<void> {
   let tickAt = task.everyMs !== undefined ? Date.now() : nextCronTick(task.cron!, Date.now());
   while (!signal.aborted) {
+    if (tickAt === undefined) {
+      log.warn({ task: `${task.moduleId}/${task.name}`, cron: task.cron }, 'Task pattern fires no more; it stops ticking');
+      return;
+    }
     await sleepUntil(tickAt, signal);
     if (signal.aborted) return;
     await runTaskTick(task, tickAt, signal, log);
@@ -47,7 +51,7 @@ async function runLoop(task: TaskDeclaration, signal: AbortSignal, log: Logger):
 }
 
 /** The next due time after a run of the tick at `previous` ended at `now`. */
-function nextTick(task: TaskDeclaration, previous: number, now: number): number {
+function nextTick(task: TaskDeclaration, previous: number, now: number): number | undefined {
   if (task.everyMs === undefined) return nextCronTick(task.cron!, Math.max(previous, now));
   const every = task.everyMs;
   const next = previous + every;

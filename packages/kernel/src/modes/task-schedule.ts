@@ -3,8 +3,14 @@
  * Rules shared by both task schedulers: the key that names a task across processes, schedule
  * validation, and the next time a cron pattern fires. Cron patterns are evaluated in UTC in
  * both schedulers so that every instance agrees on when a tick is due, whatever its zone.
+ *
+ * One evaluator, croner, serves validation, the in-process scheduler and BullMQ (as its
+ * `repeatStrategy`), so a pattern means the same everywhere. It replaced cron-parser, whose
+ * date library builds an `Intl.DateTimeFormat` even for UTC: that pulled ~5 MB of ICU data
+ * into every process's RSS, http ones included, which only validate their modules' patterns.
+ * croner reads UTC as a fixed offset, without Intl.
  */
-import { CronExpressionParser } from 'cron-parser';
+import { Cron } from 'croner';
 import type { TaskDeclaration, TaskSchedule } from '../context.js';
 
 /** Zone in which cron patterns are read, in process and in BullMQ alike. */
@@ -50,7 +56,7 @@ export function validateTaskSchedule(key: string, schedule: TaskSchedule): void 
   }
   if (hasCron) {
     try {
-      CronExpressionParser.parse(schedule.cron!, { tz: TASK_TIMEZONE });
+      cronPattern(schedule.cron!);
     } catch (err) {
       throw new TaskScheduleError(
         `Task '${key}' has an invalid cron pattern '${schedule.cron}' (${(err as Error).message}); ` +
@@ -71,9 +77,26 @@ export function validateTasks(tasks: readonly TaskDeclaration[]): void {
   }
 }
 
-/** The first time strictly after `after` (epoch ms) at which `pattern` fires. */
-export function nextCronTick(pattern: string, after: number): number {
-  return CronExpressionParser.parse(pattern, { currentDate: new Date(after), tz: TASK_TIMEZONE }).next().getTime();
+/** Parsed patterns: a process has a handful, and a scheduler asks for the next tick of each every tick. */
+const parsedPatterns = new Map<string, Cron>();
+
+/** The parsed pattern (five fields, or six with seconds first), in UTC; throws on a bad one. */
+function cronPattern(pattern: string): Cron {
+  let parsed = parsedPatterns.get(pattern);
+  if (!parsed) {
+    // No callback: croner only evaluates the pattern and never starts a timer of its own.
+    parsed = new Cron(pattern, { utcOffset: 0, mode: '5-or-6-parts' });
+    parsedPatterns.set(pattern, parsed);
+  }
+  return parsed;
+}
+
+/**
+ * The first time strictly after `after` (epoch ms) at which `pattern` fires, or undefined when
+ * it never does again (a pattern naming a date that does not occur, such as 30 February).
+ */
+export function nextCronTick(pattern: string, after: number): number | undefined {
+  return cronPattern(pattern).nextRun(new Date(after))?.getTime();
 }
 
 /** Name of the BullMQ queue holding every task's scheduler. */
