@@ -16,6 +16,7 @@
  * node packages/server/scripts/build.mjs            # writes packages/server/dist/main.mjs
  * node packages/server/scripts/build.mjs --check    # exit 0 when the bundle is fresh, 1 when stale
  * node packages/server/scripts/build.mjs --outdir /tmp/sg   # elsewhere
+ * node packages/server/scripts/build.mjs --quiet     # errors only (what start.mjs runs)
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -208,5 +209,5 @@ export async function build({ outdir = dirname(bundleFile), quiet = false } = {}
 if (import.meta.url === `file://${process.argv[1]}`) {
   if (process.argv.includes('--check')) process.exit(bundleIsFresh() ? 0 : 1);
   const out = process.argv.indexOf('--outdir');
-  await build(out > 0 ? { outdir: resolve(process.argv[out + 1]) } : {});
+  await build({ ...(out > 0 ? { outdir: resolve(process.argv[out + 1]) } : {}), quiet: process.argv.includes('--quiet') });
 }
