@@ -7,6 +7,9 @@
  */
 import { Hono, type MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
+import { RegExpRouter } from 'hono/router/reg-exp-router';
+import { SmartRouter } from 'hono/router/smart-router';
+import { TrieRouter } from 'hono/router/trie-router';
 import type { Logger } from 'pino';
 import type { KernelConfig } from '../config.js';
 import type { MiddlewarePhase } from '../context.js';
@@ -16,6 +19,7 @@ import type { HttpContributions } from './contributions.js';
 import type { DrainState } from './drain.js';
 import { createErrorHandler } from './error-response.js';
 import { requestIdMiddleware } from './request-id.js';
+import { StaticRouteCache } from './static-route-cache.js';
 
 export interface HttpHostOptions {
   server: KernelConfig['server'];
@@ -28,7 +32,8 @@ export interface HttpHostOptions {
 
 export function buildHttpApp(options: HttpHostOptions): Hono {
   const { server, contributions, drain, log } = options;
-  const app = new Hono();
+  // Hono's own default router, with the answers for parameterless routes remembered.
+  const app = new Hono({ router: new StaticRouteCache(new SmartRouter({ routers: [new RegExpRouter(), new TrieRouter()] })) });
   const byPhase = (phase: MiddlewarePhase) => contributions.middleware.filter((m) => m.phase === phase);
   const use = (path: string, handler: MiddlewareHandler) => app.use(path, handler);
 
