@@ -3,18 +3,25 @@
  * The signal one upstream attempt runs under: aborted when the client leaves or when the
  * attempt's timer fires. The timer can be re-armed (streams: an idle timeout between chunks),
  * and the attempt can tell a timeout from a client abort afterwards.
+ *
+ * The attempt's AbortSignal is the one real AbortSignal of a request: it is what the provider's
+ * dispatcher and undici are given (`DispatchCall.signal`). The client's side is any
+ * AbortSignalLike (the kernel's `clientSignal(c)`: no EventTarget), and everything that aborts
+ * the attempt goes through `abortWith`, which also ends the races in flight, so nothing here
+ * listens on the attempt's own signal.
  */
+import type { AbortSignalLike } from '@scaigrid/kernel';
 import { UpstreamError } from './dispatcher.js';
 
 export class AttemptSignal {
   private readonly controller = new AbortController();
   private timer: NodeJS.Timeout | undefined;
-  private readonly onClientAbort = () => this.controller.abort(this.client.reason);
+  private readonly onClientAbort = () => this.abortWith(this.client.reason);
   /** Set when our timer, not the client, aborted the attempt. */
   timedOut = false;
 
   constructor(
-    private readonly client: AbortSignal,
+    private readonly client: AbortSignalLike,
     private readonly timeoutMs: number,
   ) {
     if (client.aborted) this.controller.abort(client.reason);
@@ -35,7 +42,7 @@ export class AttemptSignal {
     clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timedOut = true;
-      this.controller.abort(new UpstreamError('timeout', `No answer within ${this.timeoutMs} ms`));
+      this.abortWith(new UpstreamError('timeout', `No answer within ${this.timeoutMs} ms`));
     }, this.timeoutMs);
     this.timer.unref?.();
   }
@@ -45,9 +52,8 @@ export class AttemptSignal {
     clearTimeout(this.timer);
   }
 
-  /** Rejecters of the races in flight; one abort listener serves them all (streams race every chunk). */
+  /** Rejecters of the races in flight (streams race every chunk). */
   private readonly racing = new Set<(reason: unknown) => void>();
-  private listening = false;
 
   /**
    * Settles with `promise`, or rejects with the abort reason as soon as the attempt is aborted,
@@ -58,14 +64,6 @@ export class AttemptSignal {
     if (signal.aborted) {
       promise.catch(() => undefined);
       return Promise.reject(signal.reason);
-    }
-    if (!this.listening) {
-      // Added once per attempt rather than once per race: EventTarget listeners are costly.
-      this.listening = true;
-      signal.addEventListener('abort', () => {
-        for (const reject of this.racing) reject(signal.reason);
-        this.racing.clear();
-      }, { once: true });
     }
     return new Promise<T>((resolve, reject) => {
       this.racing.add(reject);
@@ -84,7 +82,16 @@ export class AttemptSignal {
 
   /** Stops the upstream call (a consumer that stopped reading); idempotent. */
   abort(reason?: unknown): void {
-    if (!this.controller.signal.aborted) this.controller.abort(reason);
+    this.abortWith(reason);
+  }
+
+  /** Aborts the signal (its listeners, undici's among them, run first), then rejects the races in flight. */
+  private abortWith(reason: unknown): void {
+    const signal = this.controller.signal;
+    if (signal.aborted) return;
+    this.controller.abort(reason);
+    for (const reject of this.racing) reject(signal.reason);
+    this.racing.clear();
   }
 
   dispose(): void {

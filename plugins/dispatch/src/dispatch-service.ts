@@ -5,14 +5,17 @@
  * first byte — and says which backend served (for accounting). `dispatch.registry` is where
  * provider packages register their `Dispatcher` by kind.
  */
-import { serviceRef } from '@scaigrid/kernel';
+import { serviceRef, type AbortSignalLike } from '@scaigrid/kernel';
 import type { Backend, ModelRoute } from '@scaigrid/plugin-routing';
 import type { ChatChunk, ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse } from './chat-model.js';
 import type { ChatStreamItem, Dispatcher, ProviderInstance } from './dispatcher.js';
 
 export interface DispatchOptions {
-  /** The client's signal: aborting it stops the upstream call and never fails over. */
-  signal: AbortSignal;
+  /**
+   * The client's signal: aborting it stops the upstream call and never fails over. An
+   * AbortSignal or the kernel's lighter `clientSignal(c)` / `PlainAbortSignal`.
+   */
+  signal: AbortSignalLike;
   requestId: string;
 }
 

@@ -16,7 +16,7 @@
  * connections cost 13 % less CPU per request than answering at once (no clear change at 16).
  * Streams always end without waiting (−7.9 % CPU at 16 connections against waiting).
  */
-import { GatewayError, serviceRef } from '@scaigrid/kernel';
+import { GatewayError, PlainAbortSignal, serviceRef, type AbortSignalLike } from '@scaigrid/kernel';
 import type { Caller } from '@scaigrid/plugin-auth';
 import type { ModelRoute, RoutingService } from '@scaigrid/plugin-routing';
 import type { ModuleContext } from '@scaigrid/kernel';
@@ -41,8 +41,8 @@ export interface InferenceInput<R> {
   caller: Caller;
   /** `model` holds the frontend slug; dispatch swaps in each backend's upstream id. */
   request: R;
-  /** The client's connection; aborting it aborts the upstream call. */
-  signal: AbortSignal;
+  /** The client's connection (`clientSignal(c)`, or any AbortSignal); aborting it aborts the upstream call. */
+  signal: AbortSignalLike;
   /** Admission checks middlewares started for this request (deferred-checks); awaited with the `admit` hooks. */
   deferredChecks?: readonly Promise<void>[];
 }
@@ -135,14 +135,14 @@ export class InferencePipeline implements InferenceService {
     const route = this.resolve(input.request.model, input.caller, 'chat');
     const ctx = this.context('chat', input, route, true) as ChatInferenceContext;
     const hooks = this.deps.hooks.list();
-    // Our own controller, so that a consumer stopping early also stops the upstream read.
-    const upstream = new AbortController();
+    // Our own signal, so that a consumer stopping early also stops the upstream read.
+    const upstream = new PlainAbortSignal();
     const onClientAbort = () => upstream.abort(input.signal.reason);
     if (input.signal.aborted) onClientAbort();
     else input.signal.addEventListener('abort', onClientAbort, { once: true });
     try {
       await this.beforeDispatch(hooks, ctx, input.deferredChecks);
-      const served = await this.deps.dispatch.chatStream(route, ctx.request, { signal: upstream.signal, requestId: ctx.requestId });
+      const served = await this.deps.dispatch.chatStream(route, ctx.request, { signal: upstream, requestId: ctx.requestId });
       recordServed(ctx, served);
       const batches = this.settleStream(hooks, ctx, served.chunks, upstream, input.signal, onClientAbort);
       // The routes read batches; the one-by-one view is made only for a consumer that asks for it.
@@ -202,8 +202,8 @@ export class InferencePipeline implements InferenceService {
     hooks: readonly InferenceHook[],
     ctx: ChatInferenceContext,
     items: AsyncIterable<ChatStreamItem>,
-    upstream: AbortController,
-    clientSignal: AbortSignal,
+    upstream: PlainAbortSignal,
+    clientSignal: AbortSignalLike,
     onClientAbort: () => void,
   ): AsyncGenerator<readonly ChatChunk[]> {
     const assembler = new StreamAssembler();
@@ -313,7 +313,7 @@ export class InferencePipeline implements InferenceService {
     await Promise.all(running);
   }
 
-  private async fail(hooks: readonly InferenceHook[], ctx: InferenceContext, err: unknown, clientSignal: AbortSignal): Promise<GatewayError> {
+  private async fail(hooks: readonly InferenceHook[], ctx: InferenceContext, err: unknown, clientSignal: AbortSignalLike): Promise<GatewayError> {
     ctx.aborted = clientSignal.aborted;
     ctx.finishedAt = Date.now();
     const error = toGatewayError(err, ctx.aborted);

@@ -10,6 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import { clientSignal } from '@scaigrid/kernel';
 import type { RoutingService } from '@scaigrid/plugin-routing';
 import type { ChatChunk, ChatRequest } from '../chat-model.js';
 import { deferredChecks } from '../deferred-checks.js';
@@ -33,7 +34,7 @@ export interface AnthropicRoutesDeps {
 }
 
 function input(c: Context, request: ChatRequest): InferenceInput<ChatRequest> {
-  return { api: 'anthropic', requestId: c.get('requestId'), caller: c.get('caller')!, request, signal: c.req.raw.signal, deferredChecks: deferredChecks(c) };
+  return { api: 'anthropic', requestId: c.get('requestId'), caller: c.get('caller')!, request, signal: clientSignal(c), deferredChecks: deferredChecks(c) };
 }
 
 export function anthropicRoutes(deps: AnthropicRoutesDeps): Hono {

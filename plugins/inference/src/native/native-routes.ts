@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import { clientSignal } from '@scaigrid/kernel';
 import type { RoutingService } from '@scaigrid/plugin-routing';
 import type { ChatChunk, FinishReason } from '../chat-model.js';
 import { deferredChecks } from '../deferred-checks.js';
@@ -31,7 +32,7 @@ export function nativeRoutes(deps: NativeRoutesDeps): Hono {
   app.post('/chat', async (c: Context) => {
     const body = validateBody(nativeChatRequestSchema, await readJsonBody(c));
     const requestId: string = c.get('requestId');
-    const input = { api: 'native', requestId, caller: c.get('caller')!, request: fromNativeRequest(body), signal: c.req.raw.signal, deferredChecks: deferredChecks(c) };
+    const input = { api: 'native', requestId, caller: c.get('caller')!, request: fromNativeRequest(body), signal: clientSignal(c), deferredChecks: deferredChecks(c) };
     const identity = { id: `chat_${randomUUID().replace(/-/g, '')}`, model: body.model, requestId };
     if (!body.stream) {
       const { ctx, response } = await deps.inference.chat(input);

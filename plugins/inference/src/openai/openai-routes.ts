@@ -9,6 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import { clientSignal } from '@scaigrid/kernel';
 import type { RoutingService } from '@scaigrid/plugin-routing';
 import type { ChatChunk } from '../chat-model.js';
 import { deferredChecks } from '../deferred-checks.js';
@@ -30,7 +31,7 @@ export interface OpenAIRoutesDeps {
 }
 
 function input<R>(c: Context, request: R): InferenceInput<R> {
-  return { api: 'openai', requestId: c.get('requestId'), caller: c.get('caller')!, request, signal: c.req.raw.signal, deferredChecks: deferredChecks(c) };
+  return { api: 'openai', requestId: c.get('requestId'), caller: c.get('caller')!, request, signal: clientSignal(c), deferredChecks: deferredChecks(c) };
 }
 
 export function openAIRoutes(deps: OpenAIRoutesDeps): Hono {
