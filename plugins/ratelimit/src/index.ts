@@ -54,6 +54,9 @@ export default defineModule({
     return {
       async stop() {
         unregister?.();
+        // Tokens still waiting for a check to carry them (the kernel stops modules after the
+        // requests, so no more will come).
+        await limiter.flush().catch((err) => ctx.log.warn({ err }, 'Could not count the last tokens against rate limits'));
         await cache.stop();
       },
     };

@@ -28,22 +28,35 @@ local function as_reply(vals)
 end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local function add_to(key, win, amount)
+  local idx = math.floor(now / win)
+  local c, p = read_counter(key, idx)
+  redis.call('HSET', key, 'w', idx, 'c', c + amount, 'p', p)
+  redis.call('PEXPIRE', key, win * 2)
+end
 `;
 
 /**
- * KEYS: one counter per check. ARGV: per check `limit, windowMs, cost` (cost 0: only require
- * that something is left, as for token limits before the tokens are known).
- * All or nothing: counts are added only when every check passes.
+ * KEYS: one counter per check, then the counters of tokens carried along. ARGV: the number of
+ * checks n, then per check `limit, windowMs, cost` (cost 0: only require that something is
+ * left, as for token limits before the tokens are known), then per carried counter
+ * `windowMs, amount`. The carried tokens (used by earlier requests, see the limiter) are added
+ * first, unconditionally, so the checks see them.
+ * All or nothing: the checks' counts are added only when every check passes.
  * Reply: {allowed, then per check: remaining, resetMs, retryMs}.
  */
 export const CHECK_AND_COUNT = `${READ_COUNTER}
-local n = #KEYS
+local n = tonumber(ARGV[1])
+for i = n + 1, #KEYS do
+  local j = 1 + n * 3 + (i - n - 1) * 2
+  add_to(KEYS[i], tonumber(ARGV[j + 1]), tonumber(ARGV[j + 2]))
+end
 local allowed = 1
 local st = {}
 for i = 1, n do
-  local limit = tonumber(ARGV[(i - 1) * 3 + 1])
-  local win = tonumber(ARGV[(i - 1) * 3 + 2])
-  local cost = tonumber(ARGV[(i - 1) * 3 + 3])
+  local limit = tonumber(ARGV[(i - 1) * 3 + 2])
+  local win = tonumber(ARGV[(i - 1) * 3 + 3])
+  local cost = tonumber(ARGV[(i - 1) * 3 + 4])
   local idx = math.floor(now / win)
   local elapsed = now - idx * win
   local c, p = read_counter(KEYS[i], idx)
@@ -88,12 +101,7 @@ return as_reply(vals)
 /** KEYS: counters; ARGV: per counter `windowMs, amount`. Adds without checking (actual tokens after a response). */
 export const ADD_TO_COUNTERS = `${READ_COUNTER}
 for i = 1, #KEYS do
-  local win = tonumber(ARGV[(i - 1) * 2 + 1])
-  local amount = tonumber(ARGV[(i - 1) * 2 + 2])
-  local idx = math.floor(now / win)
-  local c, p = read_counter(KEYS[i], idx)
-  redis.call('HSET', KEYS[i], 'w', idx, 'c', c + amount, 'p', p)
-  redis.call('PEXPIRE', KEYS[i], win * 2)
+  add_to(KEYS[i], tonumber(ARGV[(i - 1) * 2 + 1]), tonumber(ARGV[(i - 1) * 2 + 2]))
 end
 return #KEYS
 `;

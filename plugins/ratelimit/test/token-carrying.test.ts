@@ -1,0 +1,91 @@
+/**
+ * Tokens counted after a response ride along with the next check instead of a Redis call of
+ * their own, are counted before that check decides, and go on their own when no check comes.
+ * Runs on the embedded store, and on real Redis when SCAIGRID_TEST_REDIS_URL is set.
+ */
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { LimitCheck } from '../src/limit-rule.js';
+import { SlidingWindowLimiter, TOKEN_FLUSH_MS } from '../src/sliding-window-limiter.js';
+import { startLimitKernel, type LimitTestKernel } from './helpers.js';
+
+let t: LimitTestKernel;
+beforeAll(async () => {
+  t = await startLimitKernel();
+});
+afterAll(async () => {
+  await t?.stop();
+});
+
+let counter = 0;
+function tokenCheck(limit: number): LimitCheck {
+  counter++;
+  return { ruleId: `r${counter}`, scope: 'key', subjectId: `k${counter}`, kind: 'tokens', limit, windowMs: 60_000, counterKey: `test-tokens:${process.pid}:${counter}` };
+}
+
+/** The module's Redis client with its script calls counted. */
+function countingRedis(): { redis: Redis; scriptCalls: () => number } {
+  const real = t.context('ratelimit').redis;
+  let calls = 0;
+  const redis = new Proxy(real, {
+    get(target, property) {
+      const value = Reflect.get(target, property, target) as unknown;
+      if ((property === 'evalsha' || property === 'eval') && typeof value === 'function') {
+        return (...args: unknown[]) => {
+          calls++;
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      }
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  return { redis, scriptCalls: () => calls };
+}
+
+const remaining = async (limiter: SlidingWindowLimiter, check: LimitCheck) => (await limiter.check([{ check, cost: 0 }])).results[0]!.remaining;
+
+it('sends the tokens of finished requests with the next check, summed per counter, and counts them first', async () => {
+  const { redis, scriptCalls } = countingRedis();
+  const limiter = new SlidingWindowLimiter(redis);
+  const check = tokenCheck(100);
+  const other = tokenCheck(1000);
+  expect(await remaining(limiter, check)).toBe(100);
+  const before = scriptCalls();
+  const landed = Promise.all([limiter.add([check], 30), limiter.add([check, other], 25)]);
+  // One Lua call: the check carried both adds, and already saw them.
+  expect(await remaining(limiter, check)).toBe(45);
+  await landed;
+  expect(scriptCalls() - before).toBe(1);
+  expect(await remaining(limiter, other)).toBe(975);
+});
+
+it('refuses a request on tokens carried by its own check', async () => {
+  const limiter = new SlidingWindowLimiter(countingRedis().redis);
+  const check = tokenCheck(50);
+  void limiter.add([check], 50);
+  const decision = await limiter.check([{ check, cost: 0 }]);
+  expect(decision.allowed).toBe(false);
+  expect(decision.results[0]!.retryMs).toBeGreaterThan(0);
+});
+
+it('sends tokens on their own when no check comes, and at once on flush()', async () => {
+  const { redis, scriptCalls } = countingRedis();
+  const limiter = new SlidingWindowLimiter(redis);
+  const check = tokenCheck(100);
+  // The server learns the script first (a first run may take EVALSHA and then EVAL).
+  await limiter.add([tokenCheck(1)], 1);
+  const before = scriptCalls();
+  // Resolves once counted, which takes the flush timer: no check is coming.
+  await limiter.add([check], 10);
+  expect(scriptCalls() - before).toBe(1);
+  const reader = new SlidingWindowLimiter(redis);
+  expect(await remaining(reader, check)).toBe(90);
+
+  const flushed = limiter.add([check], 5);
+  await limiter.flush();
+  await flushed;
+  expect(await remaining(reader, check)).toBe(85);
+  // Nothing left to send: the timer that was armed finds nothing.
+  await new Promise((r) => setTimeout(r, TOKEN_FLUSH_MS * 2));
+  expect(await remaining(reader, check)).toBe(85);
+});
