@@ -1,14 +1,16 @@
 /**
  * @module upstream-http
  * The HTTP plumbing every provider dispatcher needs and should not rewrite: POST a JSON body
- * with undici's `request()` over the kernel's keep-alive pool, pass the call's abort signal,
+ * through undici's `dispatch()` over the kernel's keep-alive pool, pass the call's abort signal,
  * and turn every way an upstream can fail (refused connection, timeout, HTTP error status,
  * unparsable body) into an `UpstreamError` with the status, the upstream's own message (with
  * our credentials scrubbed), Retry-After and the retryable flag. Provider-neutral on purpose:
  * the Anthropic dispatcher and the OpenAI-compatible family share it.
  */
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher as UndiciDispatcher } from 'undici';
 import { UpstreamError, type DispatchCall } from './dispatcher.js';
+import { UpstreamBody } from './upstream-body.js';
 
 export interface UpstreamRequest {
   url: string;
@@ -18,7 +20,15 @@ export interface UpstreamRequest {
   label: string;
 }
 
-export type UpstreamResponse = UndiciDispatcher.ResponseData;
+/**
+ * An upstream's answer once its status and headers are in. `body` is read once: whole with
+ * `text()`, or chunk by chunk with `for await` (leaving the loop early closes the request).
+ */
+export interface UpstreamResponse {
+  statusCode: number;
+  headers: IncomingHttpHeaders;
+  body: UpstreamBody;
+}
 
 /**
  * `origin` and `path` of each upstream URL, parsed once: a provider has a handful of URLs, and
@@ -47,27 +57,66 @@ const MAX_ERROR_BODY_BYTES = 16 * 1024;
  * left unread so streams can be consumed chunk by chunk. Non-2xx statuses throw.
  * @example const res = await postJson(call, { url, headers, body, label }); const json = await readJson(res, call, label);
  */
-export async function postJson(call: DispatchCall, upstream: UpstreamRequest): Promise<UpstreamResponse> {
+export function postJson(call: DispatchCall, upstream: UpstreamRequest): Promise<UpstreamResponse> {
   const timeoutMs = call.target.provider.timeoutMs;
   const idleTimeout = timeoutMs > 0 && Number.isFinite(timeoutMs) ? timeoutMs : undefined;
-  let response: UpstreamResponse;
-  try {
-    response = await call.http.dispatcher.request({
-      ...originAndPath(upstream.url),
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...upstream.headers },
-      body: JSON.stringify(upstream.body),
-      signal: call.signal,
-      // undici's own timeouts bound time-to-headers and idle gaps between body chunks; the
-      // whole-call deadline is the dispatch plugin's, delivered through call.signal.
-      headersTimeout: idleTimeout,
-      bodyTimeout: idleTimeout,
-    });
-  } catch (err) {
-    throw toUpstreamError(err, call, upstream.label);
-  }
-  if (response.statusCode >= 200 && response.statusCode < 300) return response;
-  throw await upstreamErrorFromResponse(response, call, upstream.label);
+  const signal = call.signal;
+  if (signal.aborted) return Promise.reject(toUpstreamError(signal.reason, call, upstream.label));
+  const { origin, path } = originAndPath(upstream.url);
+  return new Promise<UpstreamResponse>((resolve, reject) => {
+    let controller: UndiciDispatcher.DispatchController | undefined;
+    let body: UpstreamBody | undefined;
+    // Until the request starts there is nothing to abort; onRequestStart checks the signal.
+    const onAbort = () => controller?.abort(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    const done = () => signal.removeEventListener('abort', onAbort);
+    const handler: UndiciDispatcher.DispatchHandler = {
+      onRequestStart(started) {
+        controller = started;
+        if (signal.aborted) started.abort(signal.reason as Error);
+      },
+      onResponseStart(started, statusCode, headers) {
+        // 1xx answers are informational; the real one follows.
+        if (statusCode < 200) return;
+        body = new UpstreamBody(started);
+        const response: UpstreamResponse = { statusCode, headers, body };
+        if (statusCode < 300) resolve(response);
+        else upstreamErrorFromResponse(response, call, upstream.label).then(reject, reject);
+      },
+      onResponseData(_controller, chunk) {
+        body?.push(chunk);
+      },
+      onResponseEnd() {
+        done();
+        body?.end();
+      },
+      onResponseError(_controller, err) {
+        done();
+        // Before the headers the call itself failed; after them, whoever reads the body sees it.
+        if (body) body.fail(err);
+        else reject(toUpstreamError(err, call, upstream.label));
+      },
+    };
+    try {
+      call.http.dispatcher.dispatch(
+        {
+          origin,
+          path,
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...upstream.headers },
+          body: JSON.stringify(upstream.body),
+          // undici's own timeouts bound time-to-headers and idle gaps between body chunks; the
+          // whole-call deadline is the dispatch plugin's, delivered through call.signal.
+          headersTimeout: idleTimeout,
+          bodyTimeout: idleTimeout,
+        },
+        handler,
+      );
+    } catch (err) {
+      done();
+      reject(toUpstreamError(err, call, upstream.label));
+    }
+  });
 }
 
 /** Reads a whole JSON body; a broken connection or invalid JSON becomes an UpstreamError. */
