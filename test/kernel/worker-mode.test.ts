@@ -42,7 +42,8 @@ it.runIf(Boolean(REDIS_URL)).each(Object.keys(ENTRIES) as (keyof typeof ENTRIES)
     const sorted = [...times].sort((a, b) => a - b);
     for (let i = 1; i < sorted.length; i++) expect(sorted[i] - sorted[i - 1]).toBeGreaterThanOrEqual(1000);
   } finally {
-    await Promise.all(workers.map((w) => new Promise((r) => { w.once('exit', r); w.kill('SIGTERM'); })));
+    // A worker that already exited (a failed boot) would never emit 'exit' again.
+    await Promise.all(workers.map((w) => new Promise((r) => { if (w.exitCode !== null || w.signalCode !== null) return r(undefined); w.once('exit', r); w.kill('SIGTERM'); })));
     const keys = await redis.keys(`${namespace}:*`);
     if (keys.length) await redis.del(...keys);
     redis.disconnect();

@@ -35,14 +35,35 @@ function openSqlite(url: string): Database {
   if (!memory) mkdirSync(dirname(file), { recursive: true });
   const connection = new BetterSqlite3(file);
   if (!memory) {
-    // WAL lets readers run while a writer commits; busy_timeout makes a second process wait instead of failing.
-    connection.pragma('journal_mode = WAL');
+    // busy_timeout makes a second process wait instead of failing. WAL lets readers run while a
+    // writer commits.
     connection.pragma('busy_timeout = 5000');
+    switchToWal(connection);
   }
   // InnoDB enforces foreign keys; so must the embedded database, or a bug passes tests and fails in production.
   connection.pragma('foreign_keys = ON');
   const db = new Kysely<any>({ dialect: new SqliteDialect({ database: connection }) });
   return handle(url, 'sqlite', db);
+}
+
+/**
+ * Switching a new file to WAL needs it to itself, and SQLite answers "database is locked" at
+ * once, without the busy handler, when another connection is doing the same: two instances
+ * booting on one quick-start file (workers sharing a config) had the loser fail to start.
+ * So the switch is retried for as long as busy_timeout would have waited.
+ */
+function switchToWal(connection: BetterSqlite3.Database, waitMs = 5_000): void {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      connection.pragma('journal_mode = WAL');
+      return;
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== 'SQLITE_BUSY' || Date.now() >= deadline) throw err;
+      // Boot-time only, and the connection is synchronous anyway: a blocking pause is fine here.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10 + Math.random() * 20);
+    }
+  }
 }
 
 async function openMysql(url: string): Promise<Database> {
