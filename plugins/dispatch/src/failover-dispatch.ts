@@ -134,7 +134,7 @@ export class FailoverDispatch implements DispatchService {
         ...found,
         breaker,
         signal,
-        call: { target: { provider: found.provider, model: backend.upstreamModel, options: backend.options }, signal: signal.signal, http: this.deps.http, requestId: options.requestId },
+        call: signal.call({ target: { provider: found.provider, model: backend.upstreamModel, options: backend.options }, http: this.deps.http, requestId: options.requestId }),
       };
       try {
         const value = await signal.race(run(attempt));

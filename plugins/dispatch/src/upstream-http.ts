@@ -10,6 +10,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher as UndiciDispatcher } from 'undici';
 import { UpstreamError, type DispatchCall } from './dispatcher.js';
+import { abortSignalOf } from './attempt-signal.js';
 import { UpstreamBody } from './upstream-body.js';
 
 export interface UpstreamRequest {
@@ -60,7 +61,7 @@ const MAX_ERROR_BODY_BYTES = 16 * 1024;
 export function postJson(call: DispatchCall, upstream: UpstreamRequest): Promise<UpstreamResponse> {
   const timeoutMs = call.target.provider.timeoutMs;
   const idleTimeout = timeoutMs > 0 && Number.isFinite(timeoutMs) ? timeoutMs : undefined;
-  const signal = call.signal;
+  const signal = abortSignalOf(call);
   if (signal.aborted) return Promise.reject(toUpstreamError(signal.reason, call, upstream.label));
   const { origin, path } = originAndPath(upstream.url);
   return new Promise<UpstreamResponse>((resolve, reject) => {
@@ -141,8 +142,9 @@ export async function readJson<T>(response: UpstreamResponse, call: DispatchCall
  */
 export function toUpstreamError(err: unknown, call: DispatchCall, label: string): unknown {
   if (err instanceof UpstreamError) return err;
-  if (call.signal.aborted) {
-    const reason: unknown = call.signal.reason;
+  const signal = abortSignalOf(call);
+  if (signal.aborted) {
+    const reason: unknown = signal.reason;
     if (isTimeoutReason(reason)) return new UpstreamError('timeout', `${label} did not answer in time`);
     return reason ?? err;
   }
