@@ -4,15 +4,15 @@
  * attempt's timer fires. The timer can be re-armed (streams: an idle timeout between chunks),
  * and the attempt can tell a timeout from a client abort afterwards.
  *
- * It is an AbortSignalLike itself, with plain listeners, and makes a real AbortController only
- * when someone reads `signal` (`DispatchCall.signal`, for a provider that hands it to fetch or
- * its SDK). The first-party path never does: `postJson` finds the attempt behind its call
+ * It is a PlainAbortSignal itself (listeners without an EventTarget), and makes a real
+ * AbortController only when someone reads `signal` (`DispatchCall.signal`, for a provider that
+ * hands it to fetch or its SDK). The first-party path never does: `postJson` finds the attempt behind its call
  * (`abortSignalOf`) and listens here, so a request makes no EventTarget at all (the
  * controller and its listener were ~3 % of the CPU profile). The client's side is any
  * AbortSignalLike (the kernel's `clientSignal(c)`), and everything that aborts the attempt goes
- * through `abortWith`, which also ends the races in flight.
+ * through `abort`, which also ends the races in flight.
  */
-import type { AbortSignalLike } from '@scaigrid/kernel';
+import { PlainAbortSignal, type AbortSignalLike } from '@scaigrid/kernel';
 import { UpstreamError, type DispatchCall } from './dispatcher.js';
 
 /** The attempt behind each call, for the toolkit's own calls (`postJson`, `toUpstreamError`). */
@@ -26,13 +26,10 @@ export function abortSignalOf(call: DispatchCall): AbortSignalLike {
   return attempts.get(call) ?? call.signal;
 }
 
-export class AttemptSignal implements AbortSignalLike {
-  aborted = false;
-  reason: unknown = undefined;
+export class AttemptSignal extends PlainAbortSignal {
   private controller: AbortController | undefined;
-  private listeners: (() => void)[] | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private readonly onClientAbort = () => this.abortWith(this.client.reason);
+  private readonly onClientAbort = () => this.abort(this.client.reason);
   /** Set when our timer, not the client, aborted the attempt. */
   timedOut = false;
 
@@ -40,7 +37,8 @@ export class AttemptSignal implements AbortSignalLike {
     private readonly client: AbortSignalLike,
     private readonly timeoutMs: number,
   ) {
-    if (client.aborted) this.abortWith(client.reason);
+    super();
+    if (client.aborted) this.abort(client.reason);
     else client.addEventListener('abort', this.onClientAbort, { once: true });
     this.arm();
   }
@@ -67,16 +65,6 @@ export class AttemptSignal implements AbortSignalLike {
     return this.controller.signal;
   }
 
-  addEventListener(_type: 'abort', listener: () => void, _options?: { once?: boolean }): void {
-    if (this.aborted) return;
-    (this.listeners ??= []).push(listener);
-  }
-
-  removeEventListener(_type: 'abort', listener: () => void): void {
-    const at = this.listeners?.indexOf(listener) ?? -1;
-    if (at >= 0) this.listeners!.splice(at, 1);
-  }
-
   get clientAborted(): boolean {
     return this.client.aborted;
   }
@@ -86,7 +74,7 @@ export class AttemptSignal implements AbortSignalLike {
     clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timedOut = true;
-      this.abortWith(new UpstreamError('timeout', `No answer within ${this.timeoutMs} ms`));
+      this.abort(new UpstreamError('timeout', `No answer within ${this.timeoutMs} ms`));
     }, this.timeoutMs);
     this.timer.unref?.();
   }
@@ -123,24 +111,16 @@ export class AttemptSignal implements AbortSignalLike {
     });
   }
 
-  /** Stops the upstream call (a consumer that stopped reading); idempotent. */
-  abort(reason?: unknown): void {
-    this.abortWith(reason);
-  }
-
   /**
-   * Aborts the attempt: the real signal if one was made, then the listeners (postJson's, which
-   * aborts the undici request), then the races in flight. Without a reason, an AbortError as
+   * Aborts the attempt (the client left, the timer fired, or a consumer stopped reading);
+   * idempotent. The listeners first (postJson's, which aborts the undici request), then the
+   * real signal if one was made, then the races in flight. Without a reason, an AbortError as
    * AbortController gives.
    */
-  private abortWith(reason: unknown): void {
+  override abort(reason?: unknown): void {
     if (this.aborted) return;
-    this.aborted = true;
-    this.reason = reason === undefined ? new DOMException('This operation was aborted', 'AbortError') : reason;
+    super.abort(reason);
     this.controller?.abort(this.reason);
-    const listeners = this.listeners;
-    this.listeners = undefined;
-    if (listeners) for (const listener of listeners) listener();
     for (const reject of this.racing) reject(this.reason);
     this.racing.clear();
   }
