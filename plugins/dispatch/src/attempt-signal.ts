@@ -6,9 +6,9 @@
  *
  * It is a PlainAbortSignal itself (listeners without an EventTarget), and makes a real
  * AbortController only when someone reads `signal` (`DispatchCall.signal`, for a provider that
- * hands it to fetch or its SDK). The first-party path never does: `postJson` finds the attempt behind its call
- * (`abortSignalOf`) and listens here, so a request makes no EventTarget at all (the
- * controller and its listener were ~3 % of the CPU profile). The client's side is any
+ * hands it to fetch or its SDK). The first-party path never does: `postJson` finds the attempt
+ * behind its call (`abortSignalOf`) and listens here, so a request makes no EventTarget at all
+ * (the controller and its listener were ~3 % of the CPU profile). The client's side is any
  * AbortSignalLike (the kernel's `clientSignal(c)`), and everything that aborts the attempt goes
  * through `abort`, which also ends the races in flight.
  */

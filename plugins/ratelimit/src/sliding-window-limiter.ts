@@ -62,23 +62,7 @@ export class SlidingWindowLimiter {
     const keys = checks.map((c) => c.check.counterKey);
     const args: (string | number)[] = [checks.length];
     for (const { check, cost } of checks) args.push(check.limit, check.windowMs, cost);
-    const carried = this.takePending();
-    if (carried) {
-      for (const [key, { windowMs, amount }] of carried.byCounter) {
-        keys.push(key);
-        args.push(windowMs, amount);
-      }
-    }
-    let reply: number[];
-    try {
-      reply = (await CHECK.run(this.redis, keys, args)) as number[];
-    } catch (err) {
-      // Not put back: the script may have run before the reply was lost, and counting twice
-      // would refuse requests that should pass. A token limit can undercount by this much.
-      settle(carried, err);
-      throw err;
-    }
-    settle(carried);
+    const reply = (await this.runCarryingTokens(CHECK, keys, args)) as number[];
     const results = checks.map(({ check }, i) => ({
       check,
       remaining: Number(reply[1 + i * 3]),
@@ -110,24 +94,32 @@ export class SlidingWindowLimiter {
 
   /** Sends the tokens no check has carried yet; resolves when they are counted (or when there were none). */
   async flush(): Promise<void> {
-    const carried = this.takePending();
-    if (!carried) return;
-    const keys = [...carried.byCounter.keys()];
-    const args: number[] = [];
-    for (const { windowMs, amount } of carried.byCounter.values()) args.push(windowMs, amount);
+    if (this.pending) await this.runCarryingTokens(ADD, [], []);
+  }
+
+  /**
+   * Runs `script` with the pending tokens appended to its keys and args (`windowMs, amount`
+   * per counter, the layout both scripts read), and tells their waiters how it went.
+   */
+  private async runCarryingTokens(script: RedisScript, keys: string[], args: (string | number)[]): Promise<unknown> {
+    const carried = this.pending;
+    this.pending = undefined;
+    if (carried) {
+      for (const [key, { windowMs, amount }] of carried.byCounter) {
+        keys.push(key);
+        args.push(windowMs, amount);
+      }
+    }
     try {
-      await ADD.run(this.redis, keys, args);
+      const reply = await script.run(this.redis, keys, args);
+      settle(carried);
+      return reply;
     } catch (err) {
+      // Not put back: the script may have run before the reply was lost, and counting twice
+      // would refuse requests that should pass. A token limit can undercount by this much.
       settle(carried, err);
       throw err;
     }
-    settle(carried);
-  }
-
-  private takePending(): PendingTokens | undefined {
-    const carried = this.pending;
-    this.pending = undefined;
-    return carried;
   }
 }
 

@@ -7,14 +7,11 @@
  * deployments sharing a Redis server apart.
  */
 import { Queue, Worker, type Job, type RepeatStrategy } from 'bullmq';
-import { TASK_QUEUE_NAME, taskQueuePrefix } from './task-schedule.js';
 import type { Logger } from 'pino';
 import type { TaskDeclaration } from '../context.js';
 import type { RedisStore } from '../stores/types.js';
 import { runTaskTick } from './task-run.js';
-import { nextCronTick, TASK_TIMEZONE, taskKey } from './task-schedule.js';
-
-
+import { nextCronTick, TASK_QUEUE_NAME, TASK_TIMEZONE, taskKey, taskQueuePrefix } from './task-schedule.js';
 
 /**
  * BullMQ's next tick of a cron scheduler, from the same evaluator the validation and the
