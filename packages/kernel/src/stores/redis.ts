@@ -60,11 +60,12 @@ async function serverStore(url: string, namespace: string): Promise<RedisStore> 
 }
 
 async function memoryStore(url: string, namespace: string): Promise<RedisStore> {
-  const { default: RedisMock } = await import('ioredis-mock');
+  const [{ default: RedisMock }, { runScriptsIn }] = await Promise.all([import('ioredis-mock'), import('./embedded-scripts.js')]);
   const name = url.slice('memory:'.length).replace(/^\/\//, '').replace(/\/+$/, '');
   const host = name === '' ? `scaigrid-memory-${++memoryStoreCount}-${process.pid}` : `scaigrid-memory-named-${name}`;
+  const scripts = runScriptsIn();
   return createStore(url, namespace, true, ({ keyPrefix }) =>
-    new RedisMock({ host, port: 6379, db: 0, keyPrefix }) as unknown as Redis,
+    scripts(new RedisMock({ host, port: 6379, db: 0, keyPrefix })) as unknown as Redis,
     name === '',
   );
 }

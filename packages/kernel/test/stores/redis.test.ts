@@ -83,6 +83,66 @@ function contract(name: string, url: () => string) {
       expect(await client.get('k')).toBe('1');
     });
 
+    it('scripts: results and command replies convert as Redis converts them', async () => {
+      const client = (await open()).client('lua');
+      // Numbers truncate, true is 1, false is nil, a table is an array up to its first nil.
+      expect(await client.eval("return {7.9, -2.5, true, 'x', {1, {2}}, false, nil, 'after nil'}", 0)).toEqual([7, -2, 1, 'x', [1, [2]], null]);
+      expect(await client.eval('return false', 0)).toBeNull();
+      expect(await client.eval('return nil', 0)).toBeNull();
+      expect(await client.eval("return redis.status_reply('FINE')", 0)).toBe('FINE');
+      // Replies inside the script: a missing key is false, integers are numbers, bulk strings are strings.
+      const seen = "redis.call('SET', KEYS[1], 10) local n = redis.call('INCRBY', KEYS[1], ARGV[1]) " +
+        "return {tostring(redis.call('GET', KEYS[2])), type(n), n, type(redis.call('GET', KEYS[1])), redis.call('SET', KEYS[1], 'v')['ok'], #redis.call('TIME')}";
+      expect(await client.eval(seen, 2, 'a', 'missing', 5)).toEqual(['false', 'number', 15, 'string', 'OK', 2]);
+      // Whole-number arguments reach the command without a decimal point.
+      expect(await client.eval("redis.call('SET', KEYS[1], 3 * 2) return redis.call('GET', KEYS[1])", 1, 'six')).toBe('6');
+    });
+
+    it('scripts: a failing command raises in redis.call and is returned by redis.pcall', async () => {
+      const client = (await open()).client('lua');
+      await client.set('text', 'abc');
+      await expect(client.eval("return redis.call('INCR', KEYS[1])", 1, 'text')).rejects.toThrow(/not an integer/);
+      expect(await client.eval("local r = redis.pcall('INCR', KEYS[1]) return type(r) == 'table' and r['err'] ~= nil", 1, 'text')).toBe(1);
+      await expect(client.eval("return redis.error_reply('MINE failed')", 0)).rejects.toThrow('MINE failed');
+      await expect(client.eval('return nosuch.field', 0)).rejects.toThrow();
+      expect(await client.get('text')).toBe('abc');
+    });
+
+    it('scripts: what a script writes with the commands the gateway uses, plain commands read', async () => {
+      const client = (await open()).client('lua');
+      const writes = `
+        redis.call('HSET', KEYS[1], 'a', 1, 'b', 'two')
+        redis.call('HINCRBY', KEYS[1], 'a', 4)
+        redis.call('HDEL', KEYS[1], 'b')
+        redis.call('PEXPIRE', KEYS[1], 60000)
+        redis.call('RPUSH', KEYS[2], 'x', 'y', 'z')
+        redis.call('LPUSH', KEYS[2], 'w')
+        redis.call('LTRIM', KEYS[2], 1, -1)
+        redis.call('ZADD', KEYS[3], 3, 'c', 1, 'a', 2, 'b')
+        redis.call('ZREM', KEYS[3], 'b')
+        redis.call('ZADD', KEYS[4], 1, 'old', 5, 'new')
+        redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', 2)
+        redis.call('INCR', KEYS[5])
+        redis.call('EXPIRE', KEYS[5], 100)
+        local first = redis.call('SET', KEYS[6], '1', 'NX', 'PX', 60000)
+        local second = redis.call('SET', KEYS[6], '2', 'NX', 'PX', 60000)
+        return {redis.call('HGET', KEYS[1], 'a'), redis.call('LRANGE', KEYS[2], 0, 1), redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', '+inf'),
+          redis.call('ZRANGEBYSCORE', KEYS[3], '(1', 3, 'WITHSCORES'), redis.call('ZSCORE', KEYS[3], 'c'), first['ok'], tostring(second)}`;
+      const reply = await client.eval(writes, 6, 'h', 'l', 'z', 'z2', 'n', 'once');
+      expect(reply).toEqual(['5', ['x', 'y'], ['a', 'c'], ['c', '3'], '3', 'OK', 'false']);
+      expect(await client.hgetall('h')).toEqual({ a: '5' });
+      expect(await client.pttl('h')).toBeGreaterThan(50_000);
+      expect(await client.lrange('l', 0, -1)).toEqual(['x', 'y', 'z']);
+      expect(await client.zrange('z', 0, -1, 'WITHSCORES')).toEqual(['a', '1', 'c', '3']);
+      expect(await client.zrange('z2', 0, -1)).toEqual(['new']);
+      expect(await client.get('n')).toBe('1');
+      expect(await client.ttl('n')).toBeGreaterThan(90);
+      expect(await client.get('once')).toBe('1');
+      // And the other way round: what plain commands wrote, a script reads.
+      await client.hset('plain', 'f', 'v');
+      expect(await client.eval("return redis.call('HGET', KEYS[1], 'f')", 1, 'plain')).toBe('v');
+    });
+
     it('applies keyPrefix to KEYS of eval and defineCommand Lua scripts', async () => {
       const store = await open();
       const client = store.client('rl');
