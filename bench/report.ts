@@ -25,6 +25,8 @@ export interface TtfbResult {
   scenario: string;
   direct: number[];
   gateway: number[];
+  /** The floor proxy's probes, when the floor ran (`--floor`). */
+  floor: number[];
 }
 
 export interface Report {
@@ -100,9 +102,10 @@ export function renderReport(report: Report): string {
   const ttfbRows = report.ttfb.map((t) => {
     const d = median(t.direct);
     const g = median(t.gateway);
-    return [t.scenario, String(t.direct.length), ms(d), ms(g), signed(g - d)];
+    const f = t.floor.length > 0 ? signed(median(t.floor) - d) : '–';
+    return [t.scenario, String(t.direct.length), ms(d), ms(g), signed(g - d), f];
   });
-  const ttfbTable = table(['stream', 'probes', 'direct TTFB ms', 'ScaiGrid TTFB ms', 'added ms'], ttfbRows);
+  const ttfbTable = table(['stream', 'probes', 'direct TTFB ms', 'ScaiGrid TTFB ms', 'added ms', 'floor proxy added ms'], ttfbRows);
   const cold = median(report.coldStartMs);
   const floorRows = report.cells
     .filter((cell) => cell.rounds.some((r) => r.floor))

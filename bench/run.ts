@@ -82,7 +82,7 @@ const plannedSeconds =
   scenarios.length * (warmupSeconds + 1) +
   rounds * scenarios.length * connections.length * 2 * (seconds + 0.3) +
   floorConnections.length * rounds * scenarios.length * (seconds + 0.3) +
-  rounds * scenarios.filter((s) => s.stream).reduce((t, s) => t + (2 * probes * (s.slow ? slowProbeMs : 5)) / 1000, 0) +
+  rounds * scenarios.filter((s) => s.stream).reduce((t, s) => t + ((floorConnections.length > 0 ? 3 : 2) * probes * (s.slow ? slowProbeMs : 5)) / 1000, 0) +
   settleSeconds +
   coldStarts * 2.5;
 let spent = 0;
@@ -175,7 +175,7 @@ try {
   }
 
   const cells: CellResult[] = scenarios.flatMap((s) => connections.map((c) => ({ scenario: s.name, connections: c, rounds: [] })));
-  const ttfb: TtfbResult[] = scenarios.filter((s) => s.stream).map((s) => ({ scenario: s.name, direct: [], gateway: [] }));
+  const ttfb: TtfbResult[] = scenarios.filter((s) => s.stream).map((s) => ({ scenario: s.name, direct: [], gateway: [], floor: [] }));
   for (let round = 1; round <= rounds; round++) {
     for (const s of scenarios) {
       for (const c of connections) {
@@ -200,10 +200,12 @@ try {
       }
       if (s.stream) {
         const t = ttfb.find((x) => x.scenario === s.name)!;
-        startPhase(`round ${round}/${rounds} · ${s.name} · time to first byte`, (2 * probes * (s.slow ? slowProbeMs : 5)) / 1000);
+        startPhase(`round ${round}/${rounds} · ${s.name} · time to first byte`, ((floorConnections.length > 0 ? 3 : 2) * probes * (s.slow ? slowProbeMs : 5)) / 1000);
         for (let i = 0; i < probes; i++) {
           t.direct.push((await streamTiming(direct(), body(s.slow ? UPSTREAM_MODELS.slow : UPSTREAM_MODELS.fast, true))).ttfb);
           t.gateway.push((await streamTiming(viaGateway(), body(s.slow ? MODELS.slow : MODELS.fast, true))).ttfb);
+          // What a bare hop adds to the first byte, probed in the same sequence.
+          if (floorConnections.length > 0) t.floor.push((await streamTiming(viaFloor(), body(s.slow ? UPSTREAM_MODELS.slow : UPSTREAM_MODELS.fast, true))).ttfb);
         }
       }
     }

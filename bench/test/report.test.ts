@@ -50,3 +50,17 @@ it('reports the RSS after an idle spell beside the RSS right after the run, and 
   expect(settled).toMatch(/\| RSS after the run \| ≤ 120 MB \| 146 MB \| \*\*not met\*\* \|/);
   expect(renderReport(report(rounds))).not.toContain('idleness');
 });
+
+it('shows what the floor proxy adds to a stream first byte beside what ScaiGrid adds, and a dash without floor probes', () => {
+  const rounds: RoundResult[] = [{ direct: load(2), gateway: load(10), cpuPerRequest: 1000 }];
+  const markdown = renderReport({
+    ...report(rounds),
+    ttfb: [
+      { scenario: 'stream', direct: [1, 1.2, 1.1], gateway: [2, 2.4, 2.2], floor: [1.5, 1.7, 1.6] },
+      { scenario: 'stream-slow', direct: [6], gateway: [7.5], floor: [] },
+    ],
+  });
+  // Medians: direct 1.1, ScaiGrid 2.2 (+1.1), floor 1.6 (+0.5).
+  expect(markdown).toContain('| stream | 3 | 1.10 | 2.20 | +1.10 | +0.50 |');
+  expect(markdown).toContain('| stream-slow | 1 | 6.00 | 7.50 | +1.50 | – |');
+});
