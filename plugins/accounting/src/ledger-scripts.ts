@@ -2,8 +2,8 @@
  * @module ledger-scripts
  * The Lua scripts behind the budget ledger and the usage queue. Each is one atomic Redis step,
  * so that concurrent requests on any number of instances can neither over-book a budget nor
- * settle without recording usage. They use flat KEYS/ARGV and array replies only (no cjson,
- * no error replies), so the embedded store (ioredis-mock, Lua via fengari) runs them too.
+ * settle without recording usage. They use flat KEYS/ARGV and array replies only (no cjson),
+ * so the embedded store's Lua (the kernel's embedded-lua.ts) runs them too.
  * Large numbers stay strings on their way into redis.call: Lua would print 1.7e12 as
  * "1.7e+12", which Redis rejects.
  *
@@ -39,8 +39,8 @@ local n = #KEYS / 3
 for i = 1, n do
   local counter, expiries, amounts = KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i]
   purge(counter, expiries, amounts, ARGV[1])
-  local spent = tonumber(redis.call('HGET', counter, 'spent') or '0')
-  local held = tonumber(redis.call('HGET', counter, 'held') or '0')
+  local totals = redis.call('HMGET', counter, 'spent', 'held')
+  local spent, held = tonumber(totals[1] or '0'), tonumber(totals[2] or '0')
   if spent + held + tonumber(ARGV[3 * i + 2]) > tonumber(ARGV[3 * i + 1]) then
     return {0, i, spent, held}
   end
@@ -89,11 +89,11 @@ local out = {}
 for i = 1, #KEYS / 3 do
   local counter, expiries, amounts = KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i]
   purge(counter, expiries, amounts, ARGV[1])
-  out[#out + 1] = tonumber(redis.call('HGET', counter, 'spent') or '0')
-  out[#out + 1] = tonumber(redis.call('HGET', counter, 'held') or '0')
+  local totals = redis.call('HMGET', counter, 'spent', 'held')
+  out[#out + 1] = tonumber(totals[1] or '0')
+  out[#out + 1] = tonumber(totals[2] or '0')
 end
--- A table literal: ioredis-mock turns index-assigned tables into JS proxies instead of arrays.
-return {unpack(out)}
+return out
 `;
 
 /**

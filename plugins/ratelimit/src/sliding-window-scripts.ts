@@ -5,26 +5,21 @@
  * `p * (share of the previous window still inside the sliding window) + c`. Time is Redis's
  * own clock (TIME), so gateway instances with skewed clocks still agree on the windows.
  *
- * Written for both Redis and ioredis-mock (fengari): no cjson, no redis.error_reply, numbers
- * through tonumber() (the mock returns numbers where Redis returns strings), integers only in
- * the reply (Redis truncates floats), reply arrays built by `as_reply`.
+ * Written for Redis and for the embedded store's Lua (the kernel's embedded-lua.ts, which has
+ * no cjson): integers only in the reply (Redis truncates floats), and one HMGET per counter
+ * rather than an HGET per field, since every command is a call out of the Lua VM.
  */
 
 const READ_COUNTER = `
 local function read_counter(key, idx)
-  local w = tonumber(redis.call('HGET', key, 'w') or -1)
+  local v = redis.call('HMGET', key, 'w', 'c', 'p')
+  local w = tonumber(v[1] or -1)
   if w == idx then
-    return tonumber(redis.call('HGET', key, 'c') or 0), tonumber(redis.call('HGET', key, 'p') or 0)
+    return tonumber(v[2] or 0), tonumber(v[3] or 0)
   elseif w == idx - 1 then
-    return 0, tonumber(redis.call('HGET', key, 'c') or 0)
+    return 0, tonumber(v[2] or 0)
   end
   return 0, 0
-end
--- ioredis-mock recognises a reply array only when its keys were inserted last-to-first.
-local function as_reply(vals)
-  local out = {}
-  for j = #vals, 1, -1 do out[j] = vals[j] end
-  return out
 end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -95,7 +90,7 @@ for i = 1, n do
   vals[#vals + 1] = reset
   vals[#vals + 1] = retry
 end
-return as_reply(vals)
+return vals
 `;
 
 /** KEYS: counters; ARGV: per counter `windowMs, amount`. Adds without checking (actual tokens after a response). */

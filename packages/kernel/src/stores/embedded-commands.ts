@@ -112,6 +112,11 @@ export const embeddedCommands: Record<string, (db: MockDataset, args: string[]) 
     return hashOf(db, key)?.[field] ?? null;
   },
 
+  hmget(db, [key, ...fields]) {
+    const hash = hashOf(db, key);
+    return fields.map((field) => hash?.[field] ?? null);
+  },
+
   hset(db, [key, ...pairs]) {
     if (pairs.length === 0 || pairs.length % 2 !== 0) throw new CommandError("ERR wrong number of arguments for 'hset' command");
     const hash = hashOf(db, key) ?? {};

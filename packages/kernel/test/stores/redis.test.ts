@@ -127,9 +127,10 @@ function contract(name: string, url: () => string) {
         local first = redis.call('SET', KEYS[6], '1', 'NX', 'PX', 60000)
         local second = redis.call('SET', KEYS[6], '2', 'NX', 'PX', 60000)
         return {redis.call('HGET', KEYS[1], 'a'), redis.call('LRANGE', KEYS[2], 0, 1), redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', '+inf'),
-          redis.call('ZRANGEBYSCORE', KEYS[3], '(1', 3, 'WITHSCORES'), redis.call('ZSCORE', KEYS[3], 'c'), first['ok'], tostring(second)}`;
+          redis.call('ZRANGEBYSCORE', KEYS[3], '(1', 3, 'WITHSCORES'), redis.call('ZSCORE', KEYS[3], 'c'), first['ok'], tostring(second),
+          redis.call('HMGET', KEYS[1], 'a', 'gone')}`;
       const reply = await client.eval(writes, 6, 'h', 'l', 'z', 'z2', 'n', 'once');
-      expect(reply).toEqual(['5', ['x', 'y'], ['a', 'c'], ['c', '3'], '3', 'OK', 'false']);
+      expect(reply).toEqual(['5', ['x', 'y'], ['a', 'c'], ['c', '3'], '3', 'OK', 'false', ['5', null]]);
       expect(await client.hgetall('h')).toEqual({ a: '5' });
       expect(await client.pttl('h')).toBeGreaterThan(50_000);
       expect(await client.lrange('l', 0, -1)).toEqual(['x', 'y', 'z']);
