@@ -65,6 +65,7 @@ const percent = (change: number) => `${change >= 0 ? '+' : ''}${(change * 100).t
 
 const results: Record<'this' | 'base', number[]> = { this: [], base: [] };
 const p50s: Record<'this' | 'base', number[]> = { this: [], base: [] };
+const p99s: Record<'this' | 'base', number[]> = { this: [], base: [] };
 const pairChanges: number[] = [];
 for (let pair = 0; pair < pairs; pair++) {
   // A fresh pair of processes each time: one process of a build can stay ~10 % faster or slower
@@ -86,6 +87,7 @@ for (let pair = 0; pair < pairs; pair++) {
       if (load.failed > 0) throw new Error(`${name}: ${load.failed} failed requests ${JSON.stringify(load.failures)}`);
       pairResults[name].push((cpuMicros(g.pid) - before) / load.ok);
       p50s[name].push(load.p50);
+      p99s[name].push(load.p99);
     }
     process.stderr.write(`[compare] pair ${pair + 1}/${pairs} round ${round + 1}/${rounds}: this ${pairResults.this.at(-1)!.toFixed(0)} µs/req, base ${pairResults.base.at(-1)!.toFixed(0)} µs/req\n`);
   }
@@ -102,5 +104,7 @@ const [a, b] = [median(results.this), median(results.base)];
 process.stdout.write(`${args.scenario} at ${connections} connections, CPU µs/request (median of ${pairs} × ${rounds}): this ${a.toFixed(0)}, base ${b.toFixed(0)} (${percent((a - b) / b)})\n`);
 process.stdout.write(`change per process pair: ${pairChanges.map(percent).join(', ')}\n`);
 process.stdout.write(`p50 latency ms (median of ${pairs} × ${rounds}): this ${median(p50s.this).toFixed(2)}, base ${median(p50s.base).toFixed(2)}\n`);
+// The tail moves with collections and stalls, which CPU per request does not show.
+process.stdout.write(`p99 latency ms (median of ${pairs} × ${rounds}): this ${median(p99s.this).toFixed(2)}, base ${median(p99s.base).toFixed(2)}\n`);
 mock.stop();
 redisPinning?.restore();
