@@ -30,6 +30,7 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '3' },
     /** KEY=VALUE set only for this checkout's gateway, e.g. to compare a switch within one build. */
     'this-env': { type: 'string', multiple: true, default: [] },
+    'this-node-flag': { type: 'string', multiple: true, default: [] },
   },
 });
 if (!args.base) throw new Error('--base <checkout> is required');
@@ -73,7 +74,7 @@ for (let pair = 0; pair < pairs; pair++) {
   const namespace = (side: string) => `sgcmp${process.pid}${side}${pair}`;
   const gateways: Record<'this' | 'base', RunningGateway> = {
     // Each in its own Redis namespace: nothing one does (counters, queued usage) lands on the other.
-    this: track(await startGateway({ upstreamPort, apiKey, cpu: 0, env: { SCAIGRID_REDIS_NAMESPACE: namespace('a'), ...thisEnv } })),
+    this: track(await startGateway({ upstreamPort, apiKey, cpu: 0, nodeFlags: args['this-node-flag'], env: { SCAIGRID_REDIS_NAMESPACE: namespace('a'), ...thisEnv } })),
     base: track(await startGateway({ upstreamPort, apiKey, cpu: 0, cwd: base, serverScript: join(base, 'packages/server/scripts/start.mjs'), env: { SCAIGRID_REDIS_NAMESPACE: namespace('b') } })),
   };
   for (const name of ['this', 'base'] as const) await runLoad(target(gateways[name]), body, connections, 2);
