@@ -35,6 +35,9 @@ redis = {
   error_reply = function(message) return { err = message } end,
   status_reply = function(message) return { ok = message } end,
 }
+KEYS, ARGV = {}, {}
+-- Scripts share this VM, so one must not leave globals for the next; Redis refuses them too.
+setmetatable(_G, { __newindex = function(_, name) error("Script attempted to create global variable '" .. tostring(name) .. "'", 2) end })
 `;
 
 /** A script result Redis would send; `{ err }` is thrown instead (see run). */
@@ -54,10 +57,6 @@ export class EmbeddedLua {
     lua.lua_setglobal(L, toLua('__scaigrid_call'));
     if (lauxlib.luaL_dostring(L, toLua(PRELUDE)) !== 0) throw new Error(`embedded Lua prelude failed: ${lua.lua_tojsstring(L, -1)}`);
     this.L = L;
-  }
-
-  has(sha: string): boolean {
-    return this.compiled.has(sha);
   }
 
   /** Compiles `source` under `sha` unless it is already known; throws on a syntax error. */
@@ -85,7 +84,8 @@ export class EmbeddedLua {
     try {
       if (lua.lua_pcall(L, 0, 1, 0) !== 0) {
         const message = errorText(L, -1);
-        throw new Error(message.startsWith('ERR ') || /^[A-Z]+ /.test(message) ? message : `ERR ${message}`);
+        // Redis's errors start with their code (ERR, WRONGTYPE, ...); Lua's own do not.
+        throw new Error(/^[A-Z]+ /.test(message) ? message : `ERR ${message}`);
       }
       return toReply(L, -1);
     } finally {

@@ -31,7 +31,9 @@ export function runScriptsIn(): <C>(client: C) => C {
     const mock = client as unknown as MockClient;
     const split = (numKeys: unknown, rest: Arg[]) => {
       const n = Number(numKeys);
-      if (!Number.isInteger(n) || n < 0 || n > rest.length) throw new Error('ERR Number of keys can\'t be greater than number of args');
+      if (!Number.isInteger(n)) throw new Error('ERR value is not an integer or out of range');
+      if (n < 0) throw new Error("ERR Number of keys can't be negative");
+      if (n > rest.length) throw new Error("ERR Number of keys can't be greater than number of args");
       const text = rest.map((a) => (Buffer.isBuffer(a) ? a.toString() : String(a)));
       return { keys: text.slice(0, n), args: text.slice(n) };
     };

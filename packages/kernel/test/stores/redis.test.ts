@@ -105,6 +105,9 @@ function contract(name: string, url: () => string) {
       expect(await client.eval("local r = redis.pcall('INCR', KEYS[1]) return type(r) == 'table' and r['err'] ~= nil", 1, 'text')).toBe(1);
       await expect(client.eval("return redis.error_reply('MINE failed')", 0)).rejects.toThrow('MINE failed');
       await expect(client.eval('return nosuch.field', 0)).rejects.toThrow();
+      // Scripts cannot leave globals behind for the next one.
+      await expect(client.eval('leaked = 1 return 1', 0)).rejects.toThrow();
+      expect(await client.eval('local kept = 1 return kept', 0)).toBe(1);
       expect(await client.get('text')).toBe('abc');
     });
 
