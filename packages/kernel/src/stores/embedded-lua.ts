@@ -111,9 +111,7 @@ export class EmbeddedLua {
     } catch (err) {
       failure = err instanceof Error ? err.message : String(err);
     }
-    lua.lua_createtable(L, 0, 1);
-    lua.lua_pushstring(L, toLua(failure));
-    lua.lua_setfield(L, -2, toLua('err'));
+    pushReplyTable(L, 'err', failure);
     if (isProtected) return 1;
     return lua.lua_error(L);
   }
@@ -146,21 +144,26 @@ function pushReply(L: State, reply: CommandReply): void {
       pushReply(L, item);
       lua.lua_rawseti(L, -2, i + 1);
     });
-  } else {
-    lua.lua_createtable(L, 0, 1);
-    lua.lua_pushstring(L, toLua(reply.ok));
-    lua.lua_setfield(L, -2, toLua('ok'));
-  }
+  } else pushReplyTable(L, 'ok', reply.ok);
+}
+
+/** Redis's `{err = text}` or `{ok = text}` reply table. */
+function pushReplyTable(L: State, field: 'err' | 'ok', text: string): void {
+  lua.lua_createtable(L, 0, 1);
+  lua.lua_pushstring(L, toLua(text));
+  lua.lua_setfield(L, -2, toLua(field));
+}
+
+/** The string in field `err` or `ok` of the table at `index`, if it holds one; the stack is left as it was. */
+function replyTableText(L: State, index: number, field: 'err' | 'ok'): string | undefined {
+  const text = lua.lua_getfield(L, index, toLua(field)) === lua.LUA_TSTRING ? lua.lua_tojsstring(L, -1) : undefined;
+  lua.lua_pop(L, 1);
+  return text;
 }
 
 /** The text of a raised error: a `{err = ...}` table's message, or the value as a string. */
 function errorText(L: State, index: number): string {
-  if (lua.lua_type(L, index) === lua.LUA_TTABLE) {
-    lua.lua_getfield(L, index, toLua('err'));
-    const text = lua.lua_type(L, -1) === lua.LUA_TSTRING ? lua.lua_tojsstring(L, -1) : 'script raised a table without err';
-    lua.lua_pop(L, 1);
-    return text;
-  }
+  if (lua.lua_type(L, index) === lua.LUA_TTABLE) return replyTableText(L, index, 'err') ?? 'script raised a table without err';
   return lua.lua_type(L, index) === lua.LUA_TSTRING || lua.lua_type(L, index) === lua.LUA_TNUMBER ? lua.lua_tojsstring(L, index) : 'script error';
 }
 
@@ -175,18 +178,10 @@ function toReply(L: State, index: number): ScriptReply {
     case lua.LUA_TBOOLEAN:
       return lua.lua_toboolean(L, at) ? 1 : null;
     case lua.LUA_TTABLE: {
-      if (lua.lua_getfield(L, at, toLua('err')) === lua.LUA_TSTRING) {
-        const message = lua.lua_tojsstring(L, -1);
-        lua.lua_pop(L, 1);
-        throw new Error(message);
-      }
-      lua.lua_pop(L, 1);
-      if (lua.lua_getfield(L, at, toLua('ok')) === lua.LUA_TSTRING) {
-        const status = lua.lua_tojsstring(L, -1);
-        lua.lua_pop(L, 1);
-        return status;
-      }
-      lua.lua_pop(L, 1);
+      const error = replyTableText(L, at, 'err');
+      if (error !== undefined) throw new Error(error);
+      const status = replyTableText(L, at, 'ok');
+      if (status !== undefined) return status;
       const out: ScriptReply[] = [];
       for (let i = 1; lua.lua_rawgeti(L, at, i) !== lua.LUA_TNIL; i++) {
         out.push(toReply(L, -1));
