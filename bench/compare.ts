@@ -15,7 +15,7 @@
 import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { cleanRedis, cpuMicros, hasTaskset, MODELS, newApiKey, startGateway, startMock, type RunningGateway } from './gateway.js';
+import { cleanRedis, cpuMicros, hasTaskset, rssMb, MODELS, newApiKey, startGateway, startMock, type RunningGateway } from './gateway.js';
 import { runLoad } from './load.js';
 import { pinLocalRedis } from './redis-pinning.js';
 
@@ -67,6 +67,8 @@ const percent = (change: number) => `${change >= 0 ? '+' : ''}${(change * 100).t
 const results: Record<'this' | 'base', number[]> = { this: [], base: [] };
 const p50s: Record<'this' | 'base', number[]> = { this: [], base: [] };
 const p99s: Record<'this' | 'base', number[]> = { this: [], base: [] };
+// RSS right after each pair's last round: the bench's "after the run" figure, per side.
+const rss: Record<'this' | 'base', number[]> = { this: [], base: [] };
 const pairChanges: number[] = [];
 for (let pair = 0; pair < pairs; pair++) {
   // A fresh pair of processes each time: one process of a build can stay ~10 % faster or slower
@@ -92,6 +94,7 @@ for (let pair = 0; pair < pairs; pair++) {
     }
     process.stderr.write(`[compare] pair ${pair + 1}/${pairs} round ${round + 1}/${rounds}: this ${pairResults.this.at(-1)!.toFixed(0)} µs/req, base ${pairResults.base.at(-1)!.toFixed(0)} µs/req\n`);
   }
+  for (const name of ['this', 'base'] as const) rss[name].push(rssMb(gateways[name].pid));
   const [a, b] = [median(pairResults.this), median(pairResults.base)];
   pairChanges.push((a - b) / b);
   process.stderr.write(`[compare] pair ${pair + 1}/${pairs}: this ${a.toFixed(0)}, base ${b.toFixed(0)} µs/req (${percent((a - b) / b)})\n`);
@@ -107,5 +110,6 @@ process.stdout.write(`change per process pair: ${pairChanges.map(percent).join('
 process.stdout.write(`p50 latency ms (median of ${pairs} × ${rounds}): this ${median(p50s.this).toFixed(2)}, base ${median(p50s.base).toFixed(2)}\n`);
 // The tail moves with collections and stalls, which CPU per request does not show.
 process.stdout.write(`p99 latency ms (median of ${pairs} × ${rounds}): this ${median(p99s.this).toFixed(2)}, base ${median(p99s.base).toFixed(2)}\n`);
+process.stdout.write(`RSS MB after each pair's rounds: this ${rss.this.map((x) => x.toFixed(0)).join(', ')}; base ${rss.base.map((x) => x.toFixed(0)).join(', ')}\n`);
 mock.stop();
 redisPinning?.restore();

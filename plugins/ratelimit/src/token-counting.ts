@@ -20,8 +20,12 @@ export function tokenCountingHook(rules: RuleCache, limiter: SlidingWindowLimite
     if (tokens <= 0 || checks.length === 0) return;
     // Not awaited: the client's answer need not wait for a counter that only affects later
     // requests (which may pass in the moment before it lands, as the overshoot above allows).
+    // The tokens wait up to TOKEN_FLUSH_MS for a check to carry them; the handler below keeps
+    // only the request id, not `ctx`, so the finished request's objects are not held that
+    // long (held across a young-generation collection, they would be promoted to the old one).
+    const { requestId } = ctx;
     limiter.add(checks, tokens).catch((err) => {
-      log.warn({ err, requestId: ctx.requestId, tokens }, 'Could not count tokens against rate limits');
+      log.warn({ err, requestId, tokens }, 'Could not count tokens against rate limits');
     });
   };
   return { name: 'ratelimit', afterResponse: count, onError: count };
