@@ -1,9 +1,10 @@
 /**
  * @module accounting-hook
- * Accounting on the request path, as inference hooks. `admit` places one hold for the
- * request's worst case on every budget that applies (one Lua step) or refuses with
- * BUDGET_EXCEEDED before anything goes upstream; it runs after the prompt hooks (so the hold
- * counts the final prompt) and at the same time as the rate-limit check. afterResponse / onError settle exactly once:
+ * Accounting on the request path, as inference hooks. `admit` covers the request's worst case
+ * on every budget that applies — from this instance's lease credit when it can (no Redis call),
+ * else with one hold placed by one Lua step — or refuses with BUDGET_EXCEEDED before anything
+ * goes upstream; it runs after the prompt hooks (so the hold counts the final prompt) and at
+ * the same time as the rate-limit check. afterResponse / onError settle exactly once:
  * the actual cost (provider-reported tokens, else what was counted from the stream, flagged
  * estimated) is added to spent, the rest of the hold released, and the usage record queued —
  * again in one Lua step, so a settled spend always has its record.
@@ -28,6 +29,8 @@ interface AccountingState {
   id: string;
   windows: BudgetWindow[];
   holdMicros: number;
+  /** Admitted on the instance's lease credit rather than with a hold of its own. */
+  leased: boolean;
   settled: boolean;
 }
 
@@ -40,7 +43,8 @@ export interface AccountingHookDeps {
 
 function refusal(state: BudgetState, holdMicros: number, currency: string): GatewayError {
   const { budget } = state;
-  const used = state.spentMicros + state.heldMicros;
+  // Leases count: what instances have set aside is not free for this request either.
+  const used = state.spentMicros + state.heldMicros + state.leasedMicros;
   return new GatewayError(
     'BUDGET_EXCEEDED',
     `The ${budget.period} ${budget.scope} budget of ${formatAmount(budget.amountMicros)} ${currency} cannot cover this request: ` +
@@ -81,13 +85,14 @@ export function createAccountingHook(deps: AccountingHookDeps): InferenceHook {
     };
     const json = JSON.stringify(record);
     const markerTtlMs = config.settledMarkerTtlSeconds * 1000;
+    const lease = { drawnMicros: state.leased ? state.holdMicros : 0, worstCaseMicros: state.holdMicros };
     try {
-      await ledger.settle(state.id, state.windows, cost, json, now, markerTtlMs);
+      await ledger.settle(state.id, state.windows, cost, json, now, markerTtlMs, lease);
     } catch (first) {
       log.warn({ err: first, requestId: ctx.requestId }, 'Settling usage failed; retrying once');
       try {
         // Same accounting id: the settled marker makes a retry after a lost reply a no-op.
-        await ledger.settle(state.id, state.windows, cost, json, Date.now(), markerTtlMs);
+        await ledger.settle(state.id, state.windows, cost, json, Date.now(), markerTtlMs, lease);
       } catch (err) {
         // Keep the record in the log so an operator can replay it; the hold expires on its own.
         log.error({ err, requestId: ctx.requestId, usage: record }, 'Could not settle usage in Redis');
@@ -102,9 +107,13 @@ export function createAccountingHook(deps: AccountingHookDeps): InferenceHook {
       const id = newUlid(now);
       const windows = windowsAt(catalog.applicable(ctx.caller, ctx.route.currency), now);
       const holdMicros = windows.length > 0 ? worstCaseMicros(ctx, config.hold) : 0;
+      if (ledger.draw(windows, holdMicros)) {
+        ctx.state.set(STATE_KEY, { id, windows, holdMicros, leased: true, settled: false } satisfies AccountingState);
+        return;
+      }
       const outcome = await ledger.reserve(id, windows, holdMicros, now, config.hold.ttlSeconds * 1000);
       if (!outcome.ok) throw refusal(outcome.refusedBy, holdMicros, ctx.route.currency);
-      ctx.state.set(STATE_KEY, { id, windows, holdMicros, settled: false } satisfies AccountingState);
+      ctx.state.set(STATE_KEY, { id, windows, holdMicros, leased: false, settled: false } satisfies AccountingState);
     },
     async afterResponse(ctx) {
       await settle(ctx, 'ok');

@@ -31,8 +31,14 @@ export function callerSubjects(caller: Caller): { scope: BudgetScope; subjectId:
 export class BudgetCatalog {
   private bySubject = new Map<string, Budget[]>();
   private byId = new Map<string, Budget>();
+  private readonly reloaded: (() => void)[] = [];
 
   constructor(private readonly store: BudgetStore) {}
+
+  /** Calls `listener` after every reload (a budget was created, changed or deleted somewhere). */
+  onReload(listener: () => void): void {
+    this.reloaded.push(listener);
+  }
 
   async reload(): Promise<void> {
     const budgets = await this.store.all();
@@ -43,6 +49,7 @@ export class BudgetCatalog {
     }
     this.bySubject = bySubject;
     this.byId = new Map(budgets.map((b) => [b.id, b]));
+    for (const listener of this.reloaded) listener();
   }
 
   all(): Budget[] {

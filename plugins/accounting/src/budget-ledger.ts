@@ -4,12 +4,19 @@
  * `reserve` checks every applicable budget and places one hold on all of them, or none;
  * `settle` turns a hold into the actual cost and queues the usage record in the same step, so
  * that a settled spend always has its record. Counters are per window (budget-period.ts).
+ *
+ * Most requests skip `reserve`: `draw` admits them on this instance's lease credit, from
+ * memory (budget-lease.ts says why that cannot over-book a budget), and each settle asks for
+ * the credit to be topped up. `reserve` — the slow path, one Redis round trip before the
+ * request goes upstream — is for a request the credit does not cover; it hands the credit back
+ * first, so one instance alone can still spend its budget to the last micro-unit.
  */
 import type { Redis } from 'ioredis';
 import { RedisScript } from '@scaigrid/kernel';
 import type { Budget } from './budget-store.js';
 import { counterTtlSeconds, periodWindow, type PeriodWindow } from './budget-period.js';
-import { RESERVE_SCRIPT, SETTLE_SCRIPT, STATUS_SCRIPT } from './ledger-scripts.js';
+import { LeaseCredits, type LeaseOptions } from './budget-lease.js';
+import { RESERVE_SCRIPT, RETURN_CREDIT_SCRIPT, SETTLE_SCRIPT, STATUS_SCRIPT } from './ledger-scripts.js';
 import { USAGE_PENDING_KEY } from './usage-queue.js';
 
 type Reply = (string | number)[];
@@ -17,6 +24,7 @@ type Reply = (string | number)[];
 const RESERVE = new RedisScript(RESERVE_SCRIPT);
 const SETTLE = new RedisScript(SETTLE_SCRIPT);
 const STATUS = new RedisScript(STATUS_SCRIPT);
+const RETURN_CREDIT = new RedisScript(RETURN_CREDIT_SCRIPT);
 
 /** A budget and the window a request counts in (fixed at reservation, so settlement hits the same counter). */
 export interface BudgetWindow {
@@ -26,52 +34,106 @@ export interface BudgetWindow {
 
 export interface BudgetState extends BudgetWindow {
   spentMicros: number;
+  /** Holds of requests admitted through `reserve`, while they run. */
   heldMicros: number;
+  /** Set aside by gateway instances' leases: their credit and the requests running on it. */
+  leasedMicros: number;
+}
+
+/** How a settling request was admitted: on lease credit (`drawnMicros` > 0) or with a hold of its own. */
+export interface SettleLease {
+  /** The worst case drawn from the credit at admission; 0 for a request with its own hold. */
+  drawnMicros: number;
+  /** The request's worst case, which sizes the credit asked for. */
+  worstCaseMicros: number;
 }
 
 export type ReserveOutcome = { ok: true } | { ok: false; refusedBy: BudgetState };
 
-function windowKeys({ budget, window }: BudgetWindow): [string, string, string] {
-  // One hash tag per window keeps its three keys in one slot on a Redis Cluster.
-  const base = `budget:{${budget.id}:${window.id}}`;
-  return [base, `${base}:hold-expiry`, `${base}:hold-amount`];
-}
+// One hash tag per window keeps its three keys in one slot on a Redis Cluster.
+const windowBase = ({ budget, window }: BudgetWindow) => `budget:{${budget.id}:${window.id}}`;
+const keysOf = (base: string): [string, string, string] => [base, `${base}:hold-expiry`, `${base}:hold-amount`];
+const windowKeys = (w: BudgetWindow) => keysOf(windowBase(w));
 
 export function windowsAt(budgets: readonly Budget[], at: number): BudgetWindow[] {
   return budgets.map((budget) => ({ budget, window: periodWindow(budget.period, at) }));
 }
 
 export class BudgetLedger {
-  constructor(private readonly redis: Redis) {}
+  private readonly credits: LeaseCredits;
 
-  /** Places `holdMicros` on every window, or on none when one cannot cover it on top of spent + held. */
-  async reserve(holdId: string, windows: readonly BudgetWindow[], holdMicros: number, now: number, holdTtlMs: number): Promise<ReserveOutcome> {
-    if (windows.length === 0) return { ok: true };
-    const keys = windows.flatMap(windowKeys);
-    const args = [String(now), String(now + holdTtlMs), holdId];
-    for (const w of windows) args.push(String(w.budget.amountMicros), String(holdMicros), String(counterTtlSeconds(w.window, now)));
-    const reply = (await RESERVE.run(this.redis, keys, args)) as Reply;
-    if (Number(reply[0]) === 1) return { ok: true };
-    const refused = windows[Number(reply[1]) - 1]!;
-    return { ok: false, refusedBy: { ...refused, spentMicros: Number(reply[2]), heldMicros: Number(reply[3]) } };
+  constructor(
+    private readonly redis: Redis,
+    private readonly lease: LeaseOptions,
+  ) {
+    this.credits = new LeaseCredits(lease);
+  }
+
+  /** Admits on this instance's credit, from memory: true when every window's credit covered `holdMicros` (now drawn from each). */
+  draw(windows: readonly BudgetWindow[], holdMicros: number): boolean {
+    return this.credits.draw(windows.map(windowBase), holdMicros);
   }
 
   /**
-   * Releases the hold, adds `costMicros` to each window's spent and queues `record`, atomically;
-   * false when this hold id was settled before (nothing changes then).
+   * Places `holdMicros` on every window, or on none when one cannot cover it on top of spent,
+   * held and leased. Hands this instance's credit on those windows back first.
    */
-  async settle(holdId: string, windows: readonly BudgetWindow[], costMicros: number, record: string, now: number, markerTtlMs: number): Promise<boolean> {
-    const keys = [`settled:${holdId}`, USAGE_PENDING_KEY, ...windows.flatMap(windowKeys)];
-    const args = [String(now), holdId, String(markerTtlMs), record];
-    for (const w of windows) args.push(String(costMicros), String(counterTtlSeconds(w.window, now)));
-    return Number(await SETTLE.run(this.redis, keys, args)) === 1;
+  async reserve(holdId: string, windows: readonly BudgetWindow[], holdMicros: number, now: number, holdTtlMs: number): Promise<ReserveOutcome> {
+    if (windows.length === 0) return { ok: true };
+    const keys = windows.flatMap(windowKeys);
+    const returned = this.credits.take(windows.map(windowBase));
+    const args = [String(now), String(now + holdTtlMs), holdId, this.lease.id];
+    windows.forEach((w, i) => args.push(String(w.budget.amountMicros), String(holdMicros), String(counterTtlSeconds(w.window, now)), String(returned[i])));
+    const reply = (await RESERVE.run(this.redis, keys, args)) as Reply;
+    if (Number(reply[0]) === 1) return { ok: true };
+    const refused = windows[Number(reply[1]) - 1]!;
+    return { ok: false, refusedBy: { ...refused, spentMicros: Number(reply[2]), heldMicros: Number(reply[3]), leasedMicros: Number(reply[4]) } };
   }
 
-  /** Current spent and held of each window (expired holds released first). */
+  /**
+   * Releases the request's hold (or takes what it drew off the lease), adds `costMicros` to each
+   * window's spent and queues `record`, atomically, and tops up this instance's credit; false
+   * when this hold id was settled before (nothing changes then).
+   */
+  async settle(holdId: string, windows: readonly BudgetWindow[], costMicros: number, record: string, now: number, markerTtlMs: number, lease: SettleLease): Promise<boolean> {
+    const bases = windows.map(windowBase);
+    const keys = [`settled:${holdId}`, USAGE_PENDING_KEY, ...bases.flatMap(keysOf)];
+    const asks = this.credits.ask(bases, lease.worstCaseMicros);
+    const args = [String(now), holdId, String(markerTtlMs), record, this.lease.id, String(now + this.lease.ttlMs), String(this.lease.share)];
+    windows.forEach((w, i) =>
+      args.push(String(costMicros), String(counterTtlSeconds(w.window, now)), String(w.budget.amountMicros), String(lease.drawnMicros), String(asks[i])),
+    );
+    const sentAt = this.credits.now();
+    let reply: Reply | number;
+    try {
+      reply = (await SETTLE.run(this.redis, keys, args)) as Reply | number;
+    } catch (err) {
+      // Whether it ran is unknown: credit it may have granted stays unused in Redis until the
+      // lease expires (never the other way round).
+      this.credits.answered(bases, asks, sentAt);
+      throw err;
+    }
+    if (!Array.isArray(reply)) {
+      this.credits.answered(bases, asks, sentAt);
+      return false;
+    }
+    this.credits.answered(bases, asks, sentAt, bases.map((_, i) => ({ granted: Number(reply[1 + 2 * i]), leaseAfter: Number(reply[2 + 2 * i]) })));
+    return true;
+  }
+
+  /** Hands back the credit no request drew for `idleMs` (all of it with 0: the budgets changed, or the instance stops). */
+  async returnIdle(idleMs: number, now: number): Promise<void> {
+    const idle = this.credits.takeIdle(idleMs);
+    if (idle.size === 0) return;
+    const keys = [...idle.keys()].flatMap(keysOf);
+    await RETURN_CREDIT.run(this.redis, keys, [String(now), this.lease.id, ...[...idle.values()].map(String)]);
+  }
+
+  /** Current spent, held and leased of each window (expired holds and leases released first). */
   async status(windows: readonly BudgetWindow[], now: number): Promise<BudgetState[]> {
     if (windows.length === 0) return [];
     const keys = windows.flatMap(windowKeys);
     const reply = (await STATUS.run(this.redis, keys, [String(now)])) as number[];
-    return windows.map((w, i) => ({ ...w, spentMicros: Number(reply[2 * i]), heldMicros: Number(reply[2 * i + 1]) }));
+    return windows.map((w, i) => ({ ...w, spentMicros: Number(reply[3 * i]), heldMicros: Number(reply[3 * i + 1]), leasedMicros: Number(reply[3 * i + 2]) }));
   }
 }

@@ -41,6 +41,9 @@ export function budgetStatusJson(s: BudgetState) {
     amount_micros: s.budget.amountMicros,
     spent_micros: s.spentMicros,
     held_micros: s.heldMicros,
+    // Set aside by gateway instances to admit requests without a Redis round trip (their running
+    // requests included); still this budget's to spend, so not taken off `remaining`.
+    leased_micros: s.leasedMicros,
     remaining_micros: remaining,
     amount: formatAmount(s.budget.amountMicros),
     spent: formatAmount(s.spentMicros),

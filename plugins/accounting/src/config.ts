@@ -8,6 +8,7 @@
  * accounting:
  *   budgets:
  *     - { scope: tenant, subject: acme, period: monthly, amount: "250.00", currency: USD }
+ *   lease: { share: 16 }
  *   flush: { everyMs: 2000, batchSize: 500 }
  */
 import { z } from 'zod';
@@ -41,6 +42,18 @@ export const accountingConfigSchema = z.object({
       defaultMaxOutputTokens: z.number().int().positive().default(4096).describe('Output tokens assumed when neither the request (max_tokens) nor the backend (context window) bounds them.'),
       charsPerToken: z.number().positive().default(3).describe('Prompt size estimate for the hold; lower is more conservative.'),
       tokensPerMessage: z.number().int().min(0).default(8).describe('Framing tokens per message added to the prompt estimate.'),
+    })
+    .prefault({}),
+  lease: z
+    .object({
+      share: z
+        .number()
+        .int()
+        .min(0)
+        .default(16)
+        .describe('Each instance sets aside credit to admit requests without a Redis round trip, at most 1/share of what is free in a budget per grant; 0 turns this off (every request places its own hold in Redis).'),
+      requests: z.number().int().min(1).default(16).describe('Credit an instance keeps, in worst cases of the requests it serves.'),
+      idleSeconds: z.number().int().min(1).default(30).describe('Credit no request used for this long is handed back to the budget.'),
     })
     .prefault({}),
   flush: z

@@ -5,20 +5,28 @@
  * settle without recording usage. They use flat KEYS/ARGV and array replies only (no cjson),
  * so the embedded store's Lua (the kernel's embedded-lua.ts) runs them too.
  * Large numbers stay strings on their way into redis.call: Lua would print 1.7e12 as
- * "1.7e+12", which Redis rejects.
+ * "1.7e+12" (and Lua 5.3, which the embedded store runs, 5.0 as "5.0"), which Redis rejects;
+ * computed ones go through `int`.
  *
- * Per budget window three keys: the counter hash (`spent`, `held`), a sorted set of hold ids
- * scored by expiry, and a hash of hold id → amount. Expired holds (their request's instance
- * died) are released lazily by whichever script touches the budget next.
+ * Per budget window three keys: the counter hash (`spent`, `held`, `leased`), a sorted set of
+ * hold ids scored by expiry, and a hash of hold id → amount. A request's own hold counts in
+ * `held`. An instance's lease (hold id `lease:<instance id>`, see budget-ledger.ts) counts in
+ * `leased`: what the instance has set aside to admit requests without asking Redis, including
+ * those requests while they run. Expired holds and leases (their instance died or went idle)
+ * are released lazily by whichever script touches the budget next.
  */
 
 const PURGE_EXPIRED = `
+local function int(x) return string.format('%d', x) end
+local function is_lease(id) return string.sub(id, 1, 6) == 'lease:' end
 local function purge(counter, expiries, amounts, now)
   local expired = redis.call('ZRANGEBYSCORE', expiries, '-inf', now)
   for _, id in ipairs(expired) do
     local amount = redis.call('HGET', amounts, id)
     if amount then
-      redis.call('HINCRBY', counter, 'held', '-' .. amount)
+      local field = 'held'
+      if is_lease(id) then field = 'leased' end
+      redis.call('HINCRBY', counter, field, '-' .. amount)
       redis.call('HDEL', amounts, id)
     end
   end
@@ -27,47 +35,75 @@ end
 local function expire(key, ttl)
   if tonumber(ttl) > 0 then redis.call('EXPIRE', key, ttl) end
 end
+-- Takes up to 'by' off the lease (all of it when it is smaller: an expired lease is gone).
+local function shrink_lease(counter, expiries, amounts, lease, by)
+  by = tonumber(by)
+  if by <= 0 then return end
+  local current = tonumber(redis.call('HGET', amounts, lease) or '0')
+  if current <= 0 then return end
+  local take = math.min(current, by)
+  if take == current then
+    redis.call('HDEL', amounts, lease)
+    redis.call('ZREM', expiries, lease)
+  else
+    redis.call('HINCRBY', amounts, lease, int(-take))
+  end
+  redis.call('HINCRBY', counter, 'leased', int(-take))
+end
 `;
 
 /**
- * KEYS: per budget (counter, expiries, amounts). ARGV: now, hold expiry (ms), hold id, then per
- * budget (limit, hold amount, counter ttl seconds or 0).
- * Reply: {1} when every budget took the hold, {0, budget index (1-based), spent, held} when one cannot.
+ * KEYS: per budget (counter, expiries, amounts). ARGV: now, hold expiry (ms), hold id, lease id,
+ * then per budget (limit, hold amount, counter ttl seconds or 0, credit returned).
+ * First takes the credit this instance gives back off its lease (it no longer counts on it),
+ * then checks spent + held + leased + hold against each limit and places the hold on all.
+ * Reply: {1} when every budget took the hold, {0, budget index (1-based), spent, held, leased} when one cannot.
  */
 export const RESERVE_SCRIPT = `${PURGE_EXPIRED}
 local n = #KEYS / 3
 for i = 1, n do
   local counter, expiries, amounts = KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i]
+  local a = 4 * i
   purge(counter, expiries, amounts, ARGV[1])
-  local totals = redis.call('HMGET', counter, 'spent', 'held')
-  local spent, held = tonumber(totals[1] or '0'), tonumber(totals[2] or '0')
-  if spent + held + tonumber(ARGV[3 * i + 2]) > tonumber(ARGV[3 * i + 1]) then
-    return {0, i, spent, held}
+  shrink_lease(counter, expiries, amounts, ARGV[4], ARGV[a + 4])
+  local totals = redis.call('HMGET', counter, 'spent', 'held', 'leased')
+  local spent, held, leased = tonumber(totals[1] or '0'), tonumber(totals[2] or '0'), tonumber(totals[3] or '0')
+  if spent + held + leased + tonumber(ARGV[a + 2]) > tonumber(ARGV[a + 1]) then
+    return {0, i, spent, held, leased}
   end
 end
 for i = 1, n do
   local counter, expiries, amounts = KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i]
-  redis.call('HINCRBY', counter, 'held', ARGV[3 * i + 2])
-  redis.call('HSET', amounts, ARGV[3], ARGV[3 * i + 2])
+  local a = 4 * i
+  redis.call('HINCRBY', counter, 'held', ARGV[a + 2])
+  redis.call('HSET', amounts, ARGV[3], ARGV[a + 2])
   redis.call('ZADD', expiries, ARGV[2], ARGV[3])
-  expire(counter, ARGV[3 * i + 3])
-  expire(expiries, ARGV[3 * i + 3])
-  expire(amounts, ARGV[3 * i + 3])
+  expire(counter, ARGV[a + 3])
+  expire(expiries, ARGV[a + 3])
+  expire(amounts, ARGV[a + 3])
 end
 return {1}
 `;
 
 /**
  * KEYS: settled marker, pending usage list, then per budget (counter, expiries, amounts).
- * ARGV: now, hold id, marker ttl (ms), usage record, then per budget (cost, counter ttl seconds or 0).
- * Releases this request's hold (if it has not expired), adds the cost to spent and queues the
- * usage record — or does nothing when the request was settled before. Reply: 1 or 0.
+ * ARGV: now, hold id, marker ttl (ms), usage record, lease id, lease expiry (ms), share, then
+ * per budget (cost, counter ttl seconds or 0, limit, drawn, credit asked).
+ * Releases this request's hold (if it has not expired) — or, for a request admitted on the
+ * instance's lease, takes what it drew (`drawn`, its worst case) off the lease — adds the cost
+ * to spent and queues the usage record. Then grows the lease by what was asked, at most
+ * 1/share of what is left free, and renews the lease's expiry. Does nothing when the request
+ * was settled before. Reply: 0 (settled before), or {1, then per budget: credit granted,
+ * lease after} (a lease of 0 is gone: expired, or never granted).
  */
 export const SETTLE_SCRIPT = `${PURGE_EXPIRED}
 if not redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[3]) then return 0 end
 local n = (#KEYS - 2) / 3
+local lease, share = ARGV[5], tonumber(ARGV[7])
+local out = {1}
 for i = 1, n do
   local counter, expiries, amounts = KEYS[3 * i], KEYS[3 * i + 1], KEYS[3 * i + 2]
+  local a = 7 + 5 * (i - 1)
   purge(counter, expiries, amounts, ARGV[1])
   local amount = redis.call('HGET', amounts, ARGV[2])
   if amount then
@@ -75,23 +111,58 @@ for i = 1, n do
     redis.call('HDEL', amounts, ARGV[2])
     redis.call('ZREM', expiries, ARGV[2])
   end
-  local cost = ARGV[2 * i + 3]
+  shrink_lease(counter, expiries, amounts, lease, ARGV[a + 4])
+  local cost = ARGV[a + 1]
   if cost ~= '0' then redis.call('HINCRBY', counter, 'spent', cost) end
-  expire(counter, ARGV[2 * i + 4])
+  local granted = 0
+  local ask = tonumber(ARGV[a + 5])
+  if ask > 0 and share > 0 then
+    local totals = redis.call('HMGET', counter, 'spent', 'held', 'leased')
+    local free = tonumber(ARGV[a + 3]) - tonumber(totals[1] or '0') - tonumber(totals[2] or '0') - tonumber(totals[3] or '0')
+    if free > 0 then granted = math.min(ask, math.floor(free / share)) end
+    if granted > 0 then
+      redis.call('HINCRBY', counter, 'leased', int(granted))
+      redis.call('HINCRBY', amounts, lease, int(granted))
+    end
+  end
+  local lease_after = tonumber(redis.call('HGET', amounts, lease) or '0')
+  if lease_after > 0 then
+    redis.call('ZADD', expiries, ARGV[6], lease)
+    expire(expiries, ARGV[a + 2])
+    expire(amounts, ARGV[a + 2])
+  end
+  expire(counter, ARGV[a + 2])
+  out[#out + 1] = granted
+  out[#out + 1] = lease_after
 end
 redis.call('RPUSH', KEYS[2], ARGV[4])
-return 1
+return out
 `;
 
-/** KEYS: per budget (counter, expiries, amounts). ARGV: now. Reply: flat {spent1, held1, spent2, held2, ...}. */
+/**
+ * KEYS: per budget (counter, expiries, amounts). ARGV: now, lease id, then per budget the
+ * credit given back. Takes it off the lease (an idle instance's credit, or all of it when the
+ * budgets changed). Reply: the number of budgets.
+ */
+export const RETURN_CREDIT_SCRIPT = `${PURGE_EXPIRED}
+for i = 1, #KEYS / 3 do
+  local counter, expiries, amounts = KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i]
+  purge(counter, expiries, amounts, ARGV[1])
+  shrink_lease(counter, expiries, amounts, ARGV[2], ARGV[2 + i])
+end
+return #KEYS / 3
+`;
+
+/** KEYS: per budget (counter, expiries, amounts). ARGV: now. Reply: flat {spent1, held1, leased1, spent2, ...}. */
 export const STATUS_SCRIPT = `${PURGE_EXPIRED}
 local out = {}
 for i = 1, #KEYS / 3 do
   local counter, expiries, amounts = KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i]
   purge(counter, expiries, amounts, ARGV[1])
-  local totals = redis.call('HMGET', counter, 'spent', 'held')
+  local totals = redis.call('HMGET', counter, 'spent', 'held', 'leased')
   out[#out + 1] = tonumber(totals[1] or '0')
   out[#out + 1] = tonumber(totals[2] or '0')
+  out[#out + 1] = tonumber(totals[3] or '0')
 end
 return out
 `;
