@@ -1,8 +1,9 @@
 /**
  * @module config
  * The ratelimit plugin's configuration: which paths are limited, what happens when Redis is
- * unreachable, and seed rules applied at startup (created when missing, then owned by the
- * admin API, so an operator's later edits survive a restart).
+ * unreachable, how much an instance may admit from memory (grants), and seed rules applied at
+ * startup (created when missing, then owned by the admin API, so an operator's later edits
+ * survive a restart).
  */
 import { z } from 'zod';
 import { LIMIT_SCOPES, limitValueProblems, limitValuesShape } from './limit-rule.js';
@@ -39,6 +40,20 @@ export const ratelimitConfigSchema = z.object({
     .min(0)
     .default(300)
     .describe('Re-read the rules this often in case an invalidation broadcast was missed (0: only on broadcasts).'),
+  grants: z
+    .strictObject({
+      share: z
+        .number()
+        .int()
+        .min(0)
+        .default(16)
+        .describe('A grant (request units this instance may admit without asking Redis) takes at most 1/share of what is left of a limit; 0 turns grants off.'),
+      max: z.number().int().min(0).default(100).describe('The most requests one instance holds in grants on one limit; 0 turns grants off (every request is checked in Redis).'),
+    })
+    .prefault({})
+    .describe(
+      'Local grants: units counted in Redis ahead of use, so most requests are admitted from memory and a limit is still never exceeded. Near a limit, an instance may refuse a request another instance\'s unused grant would have covered.',
+    ),
   limits: z.array(seedRuleSchema).default([]).describe('Seed rules, created at startup when no rule exists for that scope and subject.'),
 });
 

@@ -1,9 +1,11 @@
 /**
  * @module @scaigrid/plugin-ratelimit
  * Rate limits per API key, user, tenant and partner, in requests and tokens per sliding
- * window, enforced in Redis by one Lua script per request so the limits hold across every
- * gateway instance. Rules come from the config seed and `/v1/admin/rate-limits`, and are
- * served from memory. Token usage is counted through the inference hooks when inference is
+ * window, enforced in Redis by a Lua script so the limits hold across every gateway instance.
+ * The script hands each instance grants (request units counted ahead of use), so most requests
+ * are admitted from memory; being counted first, a grant never lets a limit be exceeded, at the
+ * price of some capacity held by one instance while another is refused near the limit. Rules
+ * come from the config seed and `/v1/admin/rate-limits`, and are served from memory. Token usage is counted through the inference hooks when inference is
  * loaded; without it, request limits still apply on the configured paths.
  */
 import { defineModule } from '@scaigrid/kernel';
@@ -37,7 +39,9 @@ export default defineModule({
     const auth = ctx.use(authServiceRef);
     const store = new RuleStore(ctx.db, ctx.table('rules'));
     const cache = new RuleCache(store, ctx.events, ctx.log);
-    const limiter = new SlidingWindowLimiter(ctx.redis);
+    const limiter = new SlidingWindowLimiter(ctx.redis, ctx.config.grants);
+    // A grant was counted under the old limits; dropping it costs only unused capacity.
+    cache.onChange(() => limiter.dropGrants());
     await cache.load();
     ctx.provide(rateLimitServiceRef, createRateLimitService(cache, limiter));
 

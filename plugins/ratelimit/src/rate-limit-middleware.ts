@@ -1,14 +1,16 @@
 /**
  * @module rate-limit-middleware
- * The `authorize`-phase middleware on inference paths: one Lua call checks and counts every
- * limit of the caller (key, user, tenant, partner; requests and tokens). Refused: 429
- * RATE_LIMITED with Retry-After and X-RateLimit-* headers (the mount's renderer gives it
- * OpenAI's shape on /oai/v1). Admitted: the X-RateLimit-* headers of the tightest limit.
+ * The `authorize`-phase middleware on inference paths: one check of every limit of the caller
+ * (key, user, tenant, partner; requests and tokens), answered from this instance's grants when
+ * they cover it, else by one Lua call that checks and counts (sliding-window-limiter.ts).
+ * Refused: 429 RATE_LIMITED with Retry-After and X-RateLimit-* headers (the mount's renderer
+ * gives it OpenAI's shape on /oai/v1). Admitted: the X-RateLimit-* headers of the tightest limit.
  *
  * On the inference endpoints the check is started here but not awaited: it is handed to the
  * pipeline (inference's deferred checks), which waits for it together with the budget hold,
- * before anything goes upstream — one Redis round trip of waiting instead of two. A request
- * that fails earlier (an invalid body) is still counted, as it is when the check is awaited.
+ * before anything goes upstream — one Redis round trip of waiting instead of two (none when
+ * a grant admits it). A request that fails earlier (an invalid body) is still counted, as it is
+ * when the check is awaited.
  */
 import { GatewayError } from '@scaigrid/kernel';
 import type { MiddlewareHandler } from 'hono';

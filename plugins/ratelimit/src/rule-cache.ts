@@ -28,6 +28,9 @@ export class RuleCache {
   private checksByCaller = new WeakMap<Caller, Partial<Record<LimitCheck['kind'] | 'all', readonly LimitCheck[]>>>();
   private timer: NodeJS.Timeout | undefined;
   private unsubscribe: (() => Promise<void>) | undefined;
+  /** The rules as last loaded, to tell a change from a refresh that found nothing new. */
+  private signature = '';
+  private readonly listeners: (() => void)[] = [];
 
   constructor(
     private readonly store: RuleStore,
@@ -40,6 +43,19 @@ export class RuleCache {
     for (const rule of await this.store.all()) next.set(`${rule.scope}:${rule.subjectId ?? DEFAULT_SUBJECT}`, rule);
     this.rules = next;
     this.checksByCaller = new WeakMap();
+    const signature = JSON.stringify([...next.values()].sort((a, b) => (a.id < b.id ? -1 : 1)));
+    if (signature === this.signature) return;
+    this.signature = signature;
+    for (const listener of this.listeners) listener();
+  }
+
+  /**
+   * Calls `listener` each time a load finds the rules changed (here, by a broadcast from another
+   * instance, or at a refresh), right after the new rules replace the old, before any request
+   * can see them. Not for a refresh that found the same rules.
+   */
+  onChange(listener: () => void): void {
+    this.listeners.push(listener);
   }
 
   /** Subscribes to change broadcasts and starts the safety refresh. */

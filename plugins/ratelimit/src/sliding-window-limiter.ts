@@ -6,15 +6,20 @@
  * smooth at window edges (no double burst as with fixed windows) with two numbers per
  * counter, and the count is one that tokens can be added to after a response.
  *
- * Tokens used by a finished request ride along with the next check instead of taking a Redis
- * command of their own: a limit is only ever read by a check, and the next request's check is
- * sent moments later on a busy instance. That takes one of the four Lua calls of a request off
- * the path (a round trip's wake-up at one connection). When no check comes, they go alone
- * after TOKEN_FLUSH_MS, and stop() sends what is left, so other instances see them late by at
- * most that much.
+ * Most requests skip Redis altogether: when the script admits a request it may count a grant
+ * of extra units for this instance (local-grants.ts says why that never over-admits and what
+ * it costs), and while a grant lasts, the requests it covers are admitted from memory. A
+ * request limit far from its ceiling thus costs one script per `max` requests per instance;
+ * near the ceiling the grants shrink to nothing and every request is checked in Redis.
+ *
+ * Tokens used by a finished request ride along with the next check that goes to Redis instead
+ * of taking a Redis command of their own. When no such check comes (the usual case while
+ * grants last), they go alone after TOKEN_FLUSH_MS, and stop() sends what is left, so other
+ * instances see them late by at most that much.
  */
 import { RedisScript, type ModuleContext } from '@scaigrid/kernel';
 import type { LimitCheck } from './limit-rule.js';
+import { DEFAULT_GRANTS, LocalGrants, VIEW_TRUST_MS, type Grant, type GrantSettings } from './local-grants.js';
 import { ADD_TO_COUNTERS, CHECK_AND_COUNT } from './sliding-window-scripts.js';
 
 export interface CheckResult {
@@ -46,30 +51,133 @@ interface PendingTokens {
   readonly waiters: { resolve(): void; reject(err: unknown): void }[];
 }
 
+/** Values per check in the reply to CHECK_AND_COUNT: remaining, resetMs, retryMs, granted, windowLeftMs. */
+const REPLY_FIELDS = 5;
+
+type Checks = readonly { check: LimitCheck; cost: number }[];
+
 export class SlidingWindowLimiter {
   private pending: PendingTokens | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
+  private readonly local: LocalGrants;
 
-  constructor(private readonly redis: Redis) {}
+  constructor(
+    private readonly redis: Redis,
+    grants: GrantSettings = DEFAULT_GRANTS,
+  ) {
+    this.local = new LocalGrants(grants);
+  }
 
   /**
    * Counts `cost` against every check when all of them have room; otherwise counts nothing.
    * Token checks are usually given cost 0: they pass while at least one token is left.
-   * Tokens added since the last check are sent with it and counted first.
+   * Answered from memory when grants cover every request check and recent replies every token
+   * check; otherwise in Redis, where tokens added since the last script are counted first.
    */
-  async check(checks: readonly { check: LimitCheck; cost: number }[]): Promise<LimitDecision> {
+  async check(checks: Checks): Promise<LimitDecision> {
     if (checks.length === 0) return { allowed: true, results: [] };
-    const keys = checks.map((c) => c.check.counterKey);
-    const args: (string | number)[] = [checks.length];
-    for (const { check, cost } of checks) args.push(check.limit, check.windowMs, cost);
-    const reply = (await this.runCarryingTokens(CHECK, keys, args)) as number[];
-    const results = checks.map(({ check }, i) => ({
-      check,
-      remaining: Number(reply[1 + i * 3]),
-      resetMs: Number(reply[2 + i * 3]),
-      retryMs: Number(reply[3 + i * 3]),
-    }));
-    return { allowed: Number(reply[0]) === 1, results };
+    const now = performance.now();
+    return this.admitFromMemory(checks, now) ?? this.checkInRedis(checks, now);
+  }
+
+  /** Forgets every grant (the rules changed; a lowered limit must apply at once). */
+  dropGrants(): void {
+    this.local.dropAll();
+  }
+
+  /**
+   * Admits from grants and views when they cover every check; otherwise takes nothing.
+   * A check without any request counter always goes to Redis: it has no grant, and a view
+   * alone would only let other instances' tokens show up to VIEW_TRUST_MS later than they do
+   * now, saving a round trip only for callers whose sole limits are on tokens.
+   */
+  private admitFromMemory(checks: Checks, now: number): LimitDecision | undefined {
+    let counts = false;
+    for (const { check, cost } of checks) {
+      if (cost > 0) {
+        if (!((this.local.grant(check.counterKey, now)?.left ?? 0) >= cost)) return undefined;
+        counts = true;
+      } else if (!((this.local.view(check.counterKey, now)?.tokensLeft ?? 0) > 0)) {
+        return undefined;
+      }
+    }
+    if (!counts) return undefined;
+    const results = checks.map(({ check, cost }) => {
+      if (cost === 0) return fromView(check, this.local.view(check.counterKey, now)!, now);
+      const grant = this.local.grant(check.counterKey, now)!;
+      grant.left -= cost;
+      return fromGrant(check, grant, now);
+    });
+    return { allowed: true, results };
+  }
+
+  private async checkInRedis(checks: Checks, now: number): Promise<LimitDecision> {
+    // A request check that a grant still covers is spent from it here, before any await (so
+    // concurrent checks cannot spend the same units), and not sent: counted again in Redis, its
+    // grant would lie unspent for as long as another check keeps sending requests here.
+    // Given back if the request is refused.
+    const spent: { index: number; key: string; grant: Grant; cost: number }[] = [];
+    const sent: { index: number; check: LimitCheck; cost: number; ask: number }[] = [];
+    const args: (string | number)[] = [0, this.local.settings.share];
+    checks.forEach(({ check, cost }, index) => {
+      const grant = cost > 0 ? this.local.grant(check.counterKey, now) : undefined;
+      if (grant && grant.left >= cost) {
+        grant.left -= cost;
+        spent.push({ index, key: check.counterKey, grant, cost });
+        return;
+      }
+      const ask = cost > 0 ? this.local.askFor(check.counterKey, now) : 0;
+      sent.push({ index, check, cost, ask });
+      args.push(check.limit, check.windowMs, cost, ask);
+    });
+    args[0] = sent.length;
+    const giveBack = () => {
+      for (const s of spent) if (this.local.holds(s.key, s.grant)) s.grant.left += s.cost;
+    };
+
+    // Taken before sending: Redis reads its clock later, so windows end no earlier than this says.
+    const sentAt = performance.now();
+    const generation = this.local.generation;
+    let reply: number[];
+    try {
+      reply = (await this.runCarryingTokens(CHECK, sent.map((s) => s.check.counterKey), args)) as number[];
+    } catch (err) {
+      giveBack();
+      throw err;
+    } finally {
+      for (const s of sent) this.local.answered(s.check.counterKey, s.ask);
+    }
+
+    const allowed = Number(reply[0]) === 1;
+    const at = performance.now();
+    // A reply to a script sent before the rules changed must not leave grants or views behind.
+    const fresh = generation === this.local.generation;
+    const results: CheckResult[] = new Array(checks.length);
+    sent.forEach(({ index, check, cost }, i) => {
+      const field = (k: number) => Number(reply[1 + i * REPLY_FIELDS + k]);
+      const [remaining, resetMs, retryMs, granted, windowLeftMs] = [field(0), field(1), field(2), field(3), field(4)];
+      const key = check.counterKey;
+      if (fresh && cost > 0 && allowed) {
+        // Less 0.1 % of the time left: this clock and Redis's may run at rates that differ by up
+        // to NTP's 500 ppm slew, and a unit spent after its window ended would weigh less than one.
+        this.local.addGrant(key, granted, sentAt + windowLeftMs - windowLeftMs / 1000, remaining, sentAt + resetMs, at);
+      } else if (fresh && cost === 0) {
+        const tokensLeft = remaining - (this.pending?.byCounter.get(key)?.amount ?? 0);
+        this.local.setView(key, { tokensLeft, until: sentAt + Math.min(windowLeftMs, VIEW_TRUST_MS), resetAt: sentAt + resetMs, sentAt });
+      }
+      // What the caller has is what Redis has left plus what this instance holds for it.
+      const held = cost > 0 && allowed ? (this.local.grant(key, at)?.left ?? 0) : 0;
+      results[index] = { check, remaining: remaining + held, resetMs, retryMs };
+    });
+    // Refused: nothing was counted, so the spent units go back.
+    if (!allowed) giveBack();
+    for (const { index, grant } of spent) results[index] = fromGrant(checks[index]!.check, grant, at);
+    if (allowed) return { allowed, results };
+
+    // The grants of the checks that refused are kept: their units are counted in Redis and may
+    // still be spent. One may even have come in for a concurrent check while this one was out
+    // (a burst, where every request found no grant yet); then it admits this request after all.
+    return this.admitFromMemory(checks, at) ?? { allowed, results };
   }
 
   /**
@@ -79,6 +187,7 @@ export class SlidingWindowLimiter {
    */
   add(checks: readonly LimitCheck[], amount: number): Promise<void> {
     if (checks.length === 0 || amount <= 0) return Promise.resolve();
+    for (const check of checks) this.local.spendTokens(check.counterKey, amount);
     const pending: PendingTokens = (this.pending ??= { byCounter: new Map(), waiters: [] });
     for (const check of checks) {
       const counted = pending.byCounter.get(check.counterKey);
@@ -129,4 +238,12 @@ function settle(carried: PendingTokens | undefined, err?: unknown): void {
     if (err === undefined) waiter.resolve();
     else waiter.reject(err);
   }
+}
+
+function fromGrant(check: LimitCheck, grant: Grant, now: number): CheckResult {
+  return { check, remaining: Math.max(0, grant.remaining + grant.left), resetMs: Math.max(0, Math.round(grant.resetAt - now)), retryMs: 0 };
+}
+
+function fromView(check: LimitCheck, view: { tokensLeft: number; resetAt: number }, now: number): CheckResult {
+  return { check, remaining: Math.max(0, view.tokensLeft), resetMs: Math.max(0, Math.round(view.resetAt - now)), retryMs: 0 };
 }

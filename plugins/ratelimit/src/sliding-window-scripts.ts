@@ -8,6 +8,9 @@
  * Written for Redis and for the embedded store's Lua (the kernel's embedded-lua.ts, which has
  * no cjson): integers only in the reply (Redis truncates floats), and one HMGET per counter
  * rather than an HGET per field, since every command is a call out of the Lua VM.
+ *
+ * CHECK_AND_COUNT may count more than a request costs: a grant of units the calling instance
+ * then spends from memory (see its comment and local-grants.ts).
  */
 
 const READ_COUNTER = `
@@ -33,25 +36,38 @@ end
 
 /**
  * KEYS: one counter per check, then the counters of tokens carried along. ARGV: the number of
- * checks n, then per check `limit, windowMs, cost` (cost 0: only require that something is
- * left, as for token limits before the tokens are known), then per carried counter
- * `windowMs, amount`. The carried tokens (used by earlier requests, see the limiter) are added
- * first, unconditionally, so the checks see them.
+ * checks n, the grant share, then per check `limit, windowMs, cost, ask` (cost 0: only require
+ * that something is left, as for token limits before the tokens are known), then per carried
+ * counter `windowMs, amount`. The carried tokens (used by earlier requests, see the limiter)
+ * are added first, unconditionally, so the checks see them.
  * All or nothing: the checks' counts are added only when every check passes.
- * Reply: {allowed, then per check: remaining, resetMs, retryMs}.
+ *
+ * A grant: when the request passes, a check with cost > 0 also counts up to `ask` extra units,
+ * at most 1/share of what is left after this request, so that the instance can admit that many
+ * more requests on this counter from memory (see local-grants.ts). They are counted now, in
+ * the current window, so the estimate never falls below what is really used; the instance
+ * must use them before this window ends (after it, a unit counted now weighs less than one).
+ * Near the limit the grant rounds down to 0 and every request comes here, as without grants.
+ *
+ * Reply: {allowed, then per check: remaining, resetMs, retryMs, granted, windowLeftMs}, where
+ * remaining is what is left after counting cost + granted, and windowLeftMs the time until this
+ * counter's current fixed window ends, by Redis's clock.
  */
 export const CHECK_AND_COUNT = `${READ_COUNTER}
 local n = tonumber(ARGV[1])
+local share = tonumber(ARGV[2])
 for i = n + 1, #KEYS do
-  local j = 1 + n * 3 + (i - n - 1) * 2
+  local j = 2 + n * 4 + (i - n - 1) * 2
   add_to(KEYS[i], tonumber(ARGV[j + 1]), tonumber(ARGV[j + 2]))
 end
 local allowed = 1
 local st = {}
 for i = 1, n do
-  local limit = tonumber(ARGV[(i - 1) * 3 + 2])
-  local win = tonumber(ARGV[(i - 1) * 3 + 3])
-  local cost = tonumber(ARGV[(i - 1) * 3 + 4])
+  local j = 2 + (i - 1) * 4
+  local limit = tonumber(ARGV[j + 1])
+  local win = tonumber(ARGV[j + 2])
+  local cost = tonumber(ARGV[j + 3])
+  local ask = tonumber(ARGV[j + 4])
   local idx = math.floor(now / win)
   local elapsed = now - idx * win
   local c, p = read_counter(KEYS[i], idx)
@@ -70,15 +86,21 @@ for i = 1, n do
     end
     if retry < 1 then retry = 1 end
   end
-  st[i] = {limit, win, cost, idx, elapsed, c, p, est, retry}
+  st[i] = {limit, win, cost, ask, idx, elapsed, c, p, est, retry}
 end
 local vals = {allowed}
 for i = 1, n do
   local s = st[i]
-  local limit, win, cost, idx, elapsed, c, p, est, retry = s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9]
+  local limit, win, cost, ask, idx, elapsed, c, p, est, retry = s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], s[10]
+  local granted = 0
   if allowed == 1 and cost > 0 then
-    c = c + cost
-    est = est + cost
+    if ask > 0 and share > 0 then
+      granted = math.floor((limit - est - cost) / share)
+      if granted > ask then granted = ask end
+      if granted < 0 then granted = 0 end
+    end
+    c = c + cost + granted
+    est = est + cost + granted
     redis.call('HSET', KEYS[i], 'w', idx, 'c', c, 'p', p)
     redis.call('PEXPIRE', KEYS[i], win * 2)
   end
@@ -89,6 +111,8 @@ for i = 1, n do
   vals[#vals + 1] = remaining
   vals[#vals + 1] = reset
   vals[#vals + 1] = retry
+  vals[#vals + 1] = granted
+  vals[#vals + 1] = win - elapsed
 end
 return vals
 `;

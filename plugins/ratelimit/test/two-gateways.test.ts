@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { bearer, PROBE_PATH, startLimitKernel } from './helpers.js';
 
-// Two gateway instances only share counters through a real Redis (memory:// is private to one process).
-const realRedis = Boolean(process.env.SCAIGRID_TEST_REDIS_URL);
+// Two gateway instances only share counters through a real Redis (memory:// is private to one
+// process), and keys through a real database (each embedded test kernel has its own).
+const realRedis = Boolean(process.env.SCAIGRID_TEST_REDIS_URL && process.env.SCAIGRID_TEST_DATABASE_URL);
 
 describe('ratelimit across gateway instances', () => {
   it.skipIf(!realRedis)('lets exactly N of N+k requests spread over two gateways sharing Redis pass', async () => {

@@ -1,0 +1,367 @@
+/**
+ * Local grants: a request admitted in Redis may count extra units that its instance then
+ * spends from memory, with no Redis command, without ever letting a limit be exceeded across
+ * instances. Grants shrink to nothing near the limit, end with their window, are dropped when
+ * the rules change, and are off with `share: 0`; token checks use a short-lived view instead.
+ * Runs on the embedded store, and on real Redis when SCAIGRID_TEST_REDIS_URL is set (the test
+ * kernel picks the store); two limiters on one store stand for two gateway instances.
+ */
+import type { Redis } from 'ioredis';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EventBus } from '@scaigrid/kernel';
+import type { LimitCheck, LimitRule } from '../src/limit-rule.js';
+import { RuleCache } from '../src/rule-cache.js';
+import type { RuleStore } from '../src/rule-store.js';
+import { SlidingWindowLimiter } from '../src/sliding-window-limiter.js';
+import { bearer, PROBE_PATH, startLimitKernel, type LimitTestKernel } from './helpers.js';
+
+let t: LimitTestKernel;
+beforeAll(async () => {
+  t = await startLimitKernel();
+});
+afterAll(async () => {
+  await t?.stop();
+});
+
+let counter = 0;
+function limitCheck(kind: LimitCheck['kind'], limit: number, windowMs = 60_000): LimitCheck {
+  counter++;
+  return { ruleId: `r${counter}`, scope: 'key', subjectId: `k${counter}`, kind, limit, windowMs, counterKey: `test-grants:${process.pid}:${Date.now()}:${counter}` };
+}
+
+/** The module's Redis client with its script calls counted. */
+function countingRedis(): { redis: Redis; scriptCalls: () => number } {
+  const real = t.context('ratelimit').redis;
+  let calls = 0;
+  const redis = new Proxy(real, {
+    get(target, property) {
+      const value = Reflect.get(target, property, target) as unknown;
+      if ((property === 'evalsha' || property === 'eval') && typeof value === 'function') {
+        return (...args: unknown[]) => {
+          calls++;
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      }
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  return { redis, scriptCalls: () => calls };
+}
+
+/** What Redis has counted on a counter in its current window. */
+async function counted(check: LimitCheck): Promise<number> {
+  return Number((await t.context('ratelimit').redis.hget(check.counterKey, 'c')) ?? 0);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Waits until at least `marginMs` are left of the current `windowMs` window, so a test that
+ * must stay in one window (where a counted unit weighs exactly one) does not straddle two.
+ * Redis and the embedded store share this host's clock.
+ */
+async function awayFromWindowEnd(windowMs: number, marginMs: number): Promise<void> {
+  const left = windowMs - (Date.now() % windowMs);
+  if (left < marginMs) await sleep(left + 20);
+}
+
+const request = (check: LimitCheck) => ({ check, cost: 1 });
+
+it('counts a grant with the first request, then admits the next ones from memory', async () => {
+  const { redis, scriptCalls } = countingRedis();
+  const limiter = new SlidingWindowLimiter(redis, { share: 16, max: 100 });
+  const check = limitCheck('requests', 1600);
+  await awayFromWindowEnd(60_000, 2_000);
+
+  const first = await limiter.check([request(check)]);
+  expect(first.allowed).toBe(true);
+  // 1 for the request and min(max - 0, floor((1600 - 0 - 1) / 16) = 99) = 99 granted.
+  expect(await counted(check)).toBe(100);
+  expect(first.results[0]!.remaining).toBe(1599);
+
+  const before = scriptCalls();
+  for (let i = 1; i <= 99; i++) {
+    const decision = await limiter.check([request(check)]);
+    expect(decision.allowed).toBe(true);
+    expect(decision.results[0]!.remaining).toBe(1599 - i);
+    expect(decision.results[0]!.retryMs).toBe(0);
+  }
+  expect(scriptCalls() - before).toBe(0);
+  expect(await counted(check)).toBe(100);
+
+  // Spent: the next one asks Redis again, and is granted from what is left (1500 - 1) / 16.
+  const next = await limiter.check([request(check)]);
+  expect(next.allowed).toBe(true);
+  expect(scriptCalls() - before).toBe(1);
+  expect(await counted(check)).toBe(100 + 1 + 93);
+});
+
+describe('two instances on one store', () => {
+  const LIMIT = 300;
+  // Each grant is at most floor((LIMIT - 1) / 16) = 18 units; at most one per instance can be
+  // unspent when the other is refused, so that is what a burst may leave unadmitted.
+  const MOST_UNSPENT = 2 * Math.floor((LIMIT - 1) / 16);
+
+  it('admits exactly the limit of alternating requests, and none on an instance after it first refuses', async () => {
+    const a = new SlidingWindowLimiter(t.context('ratelimit').redis);
+    const b = new SlidingWindowLimiter(t.context('ratelimit').redis);
+    const check = limitCheck('requests', LIMIT);
+    await awayFromWindowEnd(60_000, 3_000);
+
+    const outcomes: { a: boolean[]; b: boolean[] } = { a: [], b: [] };
+    for (let i = 0; i < 2 * LIMIT; i++) {
+      const [name, limiter] = i % 2 === 0 ? (['a', a] as const) : (['b', b] as const);
+      outcomes[name].push((await limiter.check([request(check)])).allowed);
+    }
+    const allowed = outcomes.a.filter(Boolean).length + outcomes.b.filter(Boolean).length;
+    // Never more than the limit; and, one at a time, every granted unit is spent by the
+    // instance holding it before it is refused (it only asks Redis once its grant is gone).
+    expect(allowed).toBe(LIMIT);
+    expect(await counted(check)).toBe(LIMIT);
+    for (const list of [outcomes.a, outcomes.b]) {
+      const firstRefusal = list.indexOf(false);
+      expect(firstRefusal).toBeGreaterThan(0);
+      expect(list.slice(firstRefusal).every((ok) => !ok)).toBe(true);
+    }
+  });
+
+  it('never admits more than the limit in a concurrent burst, and every unit counted is admitted or held', async () => {
+    const a = new SlidingWindowLimiter(t.context('ratelimit').redis);
+    const b = new SlidingWindowLimiter(t.context('ratelimit').redis);
+    const check = limitCheck('requests', LIMIT);
+    await awayFromWindowEnd(60_000, 3_000);
+
+    const burst = await Promise.all(Array.from({ length: 2 * LIMIT }, (_, i) => (i % 2 === 0 ? a : b).check([request(check)])));
+    const allowed = burst.filter((d) => d.allowed).length;
+    expect(allowed).toBeLessThanOrEqual(LIMIT);
+    expect(allowed).toBeGreaterThanOrEqual(LIMIT - MOST_UNSPENT);
+    expect(await counted(check)).toBeLessThanOrEqual(LIMIT);
+
+    // Whatever a grant still holds is admitted afterwards from memory: the total is the limit.
+    let more = 0;
+    for (let i = 0; i < 2 * MOST_UNSPENT + 2; i++) if ((await (i % 2 === 0 ? a : b).check([request(check)])).allowed) more++;
+    expect(allowed + more).toBe(LIMIT);
+  });
+});
+
+describe('concurrent requests on one instance', () => {
+  it('asks for one grant at a time per counter, so a burst does not hold max many times over', async () => {
+    const limiter = new SlidingWindowLimiter(t.context('ratelimit').redis, { share: 16, max: 100 });
+    const check = limitCheck('requests', 1600);
+    await awayFromWindowEnd(60_000, 2_000);
+    const burst = await Promise.all(Array.from({ length: 20 }, () => limiter.check([request(check)])));
+    expect(burst.every((d) => d.allowed)).toBe(true);
+    // The first asked for up to 100 and got floor(1599 / 16) = 99; the other 19, sent while
+    // it was out, asked for nothing.
+    expect(await counted(check)).toBe(1 + 99 + 19);
+  });
+
+  it('admits a request Redis refused from a grant that came in for another request meanwhile', async () => {
+    const limiter = new SlidingWindowLimiter(t.context('ratelimit').redis, { share: 16, max: 100 });
+    const check = limitCheck('requests', 40);
+    await awayFromWindowEnd(60_000, 2_000);
+    // The first is granted floor(39 / 16) = 2, the next 37 fill the counter one by one, the last
+    // 2 are refused there: after the grant arrived, so they are admitted from it.
+    const burst = await Promise.all(Array.from({ length: 40 }, () => limiter.check([request(check)])));
+    expect(burst.filter((d) => d.allowed)).toHaveLength(40);
+    expect(await counted(check)).toBe(40);
+    expect((await limiter.check([request(check)])).allowed).toBe(false);
+  });
+
+  it('spends the grant of a covered check when another check has to go to Redis, instead of counting it again', async () => {
+    const { redis, scriptCalls } = countingRedis();
+    const limiter = new SlidingWindowLimiter(redis, { share: 16, max: 100 });
+    const requests = limitCheck('requests', 1600);
+    const tokens = limitCheck('tokens', 1000);
+    await awayFromWindowEnd(60_000, 2_000);
+    await limiter.check([request(requests)]);
+    expect(await counted(requests)).toBe(100);
+
+    // No view of the token counter yet: Redis is asked, about the tokens only.
+    const before = scriptCalls();
+    const decision = await limiter.check([request(requests), { check: tokens, cost: 0 }]);
+    expect(decision.allowed).toBe(true);
+    expect(scriptCalls() - before).toBe(1);
+    expect(await counted(requests)).toBe(100);
+    expect(decision.results.map((r) => r.remaining)).toEqual([1598, 1000]);
+    // Now both are covered.
+    await limiter.check([request(requests), { check: tokens, cost: 0 }]);
+    expect(scriptCalls() - before).toBe(1);
+  });
+});
+
+it('shrinks grants to nothing near the limit, so every request reaches Redis there', async () => {
+  const { redis, scriptCalls } = countingRedis();
+  const limiter = new SlidingWindowLimiter(redis, { share: 16, max: 100 });
+  const check = limitCheck('requests', 20);
+  await awayFromWindowEnd(60_000, 2_000);
+
+  const calls: number[] = [];
+  const allowed: boolean[] = [];
+  for (let i = 0; i < 22; i++) {
+    const before = scriptCalls();
+    allowed.push((await limiter.check([request(check)])).allowed);
+    calls.push(scriptCalls() - before);
+  }
+  // floor((20 - 0 - 1) / 16) = 1 granted, spent by the 2nd; floor((20 - 2 - 1) / 16) = 1 again,
+  // spent by the 4th; from 4 counted on, (20 - 4 - 1) / 16 < 1: nothing more is granted.
+  expect(calls).toEqual([1, 0, 1, 0, ...Array(18).fill(1)]);
+  expect(allowed).toEqual([...Array(20).fill(true), false, false]);
+  expect(await counted(check)).toBe(20);
+});
+
+it('does not spend a grant after the window it was counted in', async () => {
+  const { redis, scriptCalls } = countingRedis();
+  const limiter = new SlidingWindowLimiter(redis, { share: 16, max: 100 });
+  // 1-second windows (windowSeconds may be 1): start just after a window begins.
+  const check = limitCheck('requests', 1600, 1000);
+  await sleep(1000 - (Date.now() % 1000) + 20);
+
+  expect((await limiter.check([request(check)])).allowed).toBe(true);
+  const before = scriptCalls();
+  expect((await limiter.check([request(check)])).allowed).toBe(true);
+  expect(scriptCalls() - before).toBe(0);
+
+  // The next window: the 98 units left are not spent there, where each would weigh less than one.
+  await sleep(1000 - (Date.now() % 1000) + 20);
+  expect((await limiter.check([request(check)])).allowed).toBe(true);
+  expect(scriptCalls() - before).toBe(1);
+  // Counted in the new window: this request and its own new grant.
+  const fresh = await counted(check);
+  expect(fresh).toBeGreaterThan(1);
+  expect(fresh).toBeLessThanOrEqual(101);
+});
+
+it('takes tokens used here off the token view, so the next check asks Redis and is refused', async () => {
+  const { redis, scriptCalls } = countingRedis();
+  const limiter = new SlidingWindowLimiter(redis, { share: 16, max: 100 });
+  const requests = limitCheck('requests', 1600);
+  const tokens = limitCheck('tokens', 100);
+  const checks = [request(requests), { check: tokens, cost: 0 }];
+
+  expect((await limiter.check(checks)).allowed).toBe(true);
+  let before = scriptCalls();
+  // Grant and view cover it: from memory, and the view tells what is left.
+  const covered = await limiter.check(checks);
+  expect(covered.allowed).toBe(true);
+  expect(covered.results[1]!.remaining).toBe(100);
+  expect(scriptCalls() - before).toBe(0);
+
+  // Used up here; not yet in Redis (waiting for a check or the flush timer).
+  const landed = limiter.add([tokens], 100);
+  before = scriptCalls();
+  const refused = await limiter.check(checks);
+  expect(scriptCalls() - before).toBe(1);
+  expect(refused.allowed).toBe(false);
+  expect(refused.results[1]!.retryMs).toBeGreaterThan(0);
+  await landed;
+});
+
+it('checks every request in Redis with grants off (share 0 or max 0)', async () => {
+  for (const grants of [
+    { share: 0, max: 100 },
+    { share: 16, max: 0 },
+  ]) {
+    const { redis, scriptCalls } = countingRedis();
+    const limiter = new SlidingWindowLimiter(redis, grants);
+    const check = limitCheck('requests', 1600);
+    const before = scriptCalls();
+    for (let i = 1; i <= 5; i++) {
+      expect((await limiter.check([request(check)])).allowed).toBe(true);
+      expect(await counted(check)).toBe(i);
+    }
+    expect(scriptCalls() - before).toBe(5);
+  }
+});
+
+describe('rule changes', () => {
+  const rule = (requestsPerMinute: number): LimitRule => ({
+    id: 'key-default',
+    scope: 'key',
+    subjectId: null,
+    requestsPerMinute,
+    requestsPerWindow: null,
+    tokensPerMinute: null,
+    tokensPerWindow: null,
+    windowSeconds: null,
+    createdAt: 0,
+    updatedAt: requestsPerMinute,
+  });
+
+  it('drops every grant when a reload finds the rules changed, and keeps them when it does not', async () => {
+    const { redis, scriptCalls } = countingRedis();
+    const limiter = new SlidingWindowLimiter(redis, { share: 16, max: 100 });
+    const rules = { current: [rule(1600)] };
+    const cache = new RuleCache({ all: async () => rules.current } as unknown as RuleStore, {} as EventBus, pino({ level: 'silent' }));
+    cache.onChange(() => limiter.dropGrants());
+    await cache.load();
+    const caller = { kind: 'api_key' as const, keyId: `grants-${process.pid}-${Date.now()}`, roles: [], permissions: new Set<string>() };
+    const checks = () => cache.checksFor(caller).map((check) => ({ check, cost: 1 }));
+    await awayFromWindowEnd(60_000, 2_000);
+
+    expect((await limiter.check(checks())).allowed).toBe(true);
+    let before = scriptCalls();
+    expect((await limiter.check(checks())).allowed).toBe(true);
+    expect(scriptCalls() - before).toBe(0);
+
+    // A refresh that finds the same rules keeps the grant.
+    await cache.load();
+    expect((await limiter.check(checks())).allowed).toBe(true);
+    expect(scriptCalls() - before).toBe(0);
+
+    // Lowered to 5: 100 are counted already, and the 97 units still held are not spent.
+    rules.current = [rule(5)];
+    await cache.load();
+    before = scriptCalls();
+    const decision = await limiter.check(checks());
+    expect(scriptCalls() - before).toBe(1);
+    expect(decision.allowed).toBe(false);
+  });
+
+  it('drops grants on a change made through the admin API', async () => {
+    const k = await startLimitKernel({ ratelimit: { limits: [{ scope: 'key', requestsPerMinute: 1600 }] } });
+    try {
+      const { key } = await k.createKey('acme');
+      const call = () => k.fetch(PROBE_PATH, { method: 'POST', headers: bearer(key), body: {} });
+      await awayFromWindowEnd(60_000, 2_000);
+      expect((await call()).status).toBe(200);
+      // From the grant: what the key really has left is the limit less the one request.
+      expect((await call()).headers.get('x-ratelimit-remaining')).toBe('1598');
+
+      const rules = await k.call('GET', '/v1/admin/rate-limits');
+      expect((await k.call('PATCH', `/v1/admin/rate-limits/${rules.body.data[0].id}`, { body: { requests_per_minute: 50 } })).status).toBe(200);
+      // 100 counted (2 requests and the 98 units held) exceed the new 50: refused at once.
+      const refused = await call();
+      expect(refused.status).toBe(429);
+      expect(refused.headers.get('x-ratelimit-limit')).toBe('50');
+    } finally {
+      await k.stop();
+    }
+  });
+});
+
+// Two gateway kernels share counters only through a real Redis (memory:// is private to each
+// kernel) and keys only through a real database, so the full path across instances
+// (middleware, rule cache, grants) runs only there.
+it.runIf(Boolean(process.env.SCAIGRID_TEST_REDIS_URL && process.env.SCAIGRID_TEST_DATABASE_URL))('admits exactly the limit over two gateways sharing Redis', async () => {
+  const limits = [{ scope: 'tenant', id: 'acme', requestsPerMinute: 200 }];
+  const first = await startLimitKernel({ ratelimit: { limits } });
+  const second = await startLimitKernel({ shareWith: first, ratelimit: { limits } });
+  try {
+    const a = await first.createKey('acme', 'a');
+    const b = await first.createKey('acme', 'b');
+    await awayFromWindowEnd(60_000, 5_000);
+    const statuses: number[] = [];
+    for (let i = 0; i < 300; i++) {
+      const gateway = i % 2 === 0 ? first : second;
+      statuses.push((await gateway.fetch(PROBE_PATH, { method: 'POST', headers: bearer(i % 4 < 2 ? a.key : b.key), body: {} })).status);
+    }
+    // One at a time, each gateway spends its grant before asking again, so none is left unspent.
+    expect(statuses.filter((s) => s === 200)).toHaveLength(200);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(100);
+  } finally {
+    await second.stop();
+    await first.stop();
+  }
+});
