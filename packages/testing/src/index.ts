@@ -4,3 +4,4 @@
  */
 export { startTestKernel, type StartTestKernelOptions, type TestKernel } from './start-test-kernel.js';
 export { prepareTestStores, uniqueName, type TestStores, type TestStoreOptions } from './test-stores.js';
+export { countScriptCalls } from './script-calls.js';

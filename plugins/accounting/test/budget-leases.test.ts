@@ -5,6 +5,7 @@
  * (the test gateway's stores).
  */
 import type { Redis } from 'ioredis';
+import { countScriptCalls } from '@scaigrid/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { BudgetLedger, windowsAt, type BudgetWindow } from '../src/budget-ledger.js';
 import type { LeaseOptions } from '../src/budget-lease.js';
@@ -26,24 +27,8 @@ function budget(amountMicros: number): Budget {
   return { id, scope: 'key', subjectId: id, period: 'total', amountMicros, currency: 'USD', tenantId: null, partnerId: null, createdAt: 0, updatedAt: 0 };
 }
 
-/** The accounting module's Redis client, with its script calls counted. */
-function countingRedis(): { redis: Redis; scriptCalls: () => number } {
-  const real = gw.t.context('accounting').redis;
-  let calls = 0;
-  const redis = new Proxy(real, {
-    get(target, property) {
-      const value = Reflect.get(target, property, target) as unknown;
-      if ((property === 'evalsha' || property === 'eval') && typeof value === 'function') {
-        return (...args: unknown[]) => {
-          calls++;
-          return (value as (...a: unknown[]) => unknown).apply(target, args);
-        };
-      }
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-    },
-  });
-  return { redis, scriptCalls: () => calls };
-}
+/** The module's Redis client with its script calls counted. */
+const countingRedis = () => countScriptCalls(gw.t.context('accounting').redis);
 
 let instances = 0;
 function ledger(redis: Redis, options: Partial<LeaseOptions> = {}): BudgetLedger {

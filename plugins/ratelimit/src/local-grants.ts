@@ -69,21 +69,12 @@ export class LocalGrants {
 
   /** The grant on `key` while its window lasts (it may have no units left at the moment). */
   grant(key: string, now: number): Grant | undefined {
-    const grant = this.grants.get(key);
-    if (grant && now >= grant.until) {
-      this.grants.delete(key);
-      return undefined;
-    }
-    return grant;
+    return live(this.grants, key, now);
   }
 
+  /** The token view of `key` while it is trusted. */
   view(key: string, now: number): TokenView | undefined {
-    const view = this.views.get(key);
-    if (view && now >= view.until) {
-      this.views.delete(key);
-      return undefined;
-    }
-    return view;
+    return live(this.views, key, now);
   }
 
   /** Is `grant` still the one held for `key` (not dropped or replaced), so units may go back to it? */
@@ -138,4 +129,14 @@ export class LocalGrants {
     this.views = new Map();
     this.generation++;
   }
+}
+
+/** The entry of `key` until its `until`; forgotten after. */
+function live<T extends { until: number }>(entries: Map<string, T>, key: string, now: number): T | undefined {
+  const entry = entries.get(key);
+  if (entry && now >= entry.until) {
+    entries.delete(key);
+    return undefined;
+  }
+  return entry;
 }

@@ -9,6 +9,7 @@ import { defineModule } from '@scaigrid/kernel';
 import authModule, { authServiceRef } from '@scaigrid/plugin-auth';
 import { startTestKernel, type TestKernel } from '@scaigrid/testing';
 import ratelimitModule from '../src/index.js';
+import type { LimitCheck } from '../src/limit-rule.js';
 
 export const probeModule = defineModule({
   id: 'probe',
@@ -80,4 +81,11 @@ export async function startLimitKernel(options: LimitKernelOptions = {}): Promis
 /** Fires `count` requests at once and returns the responses in order. */
 export async function burst(t: LimitTestKernel, keys: readonly string[], count: number): Promise<Response[]> {
   return Promise.all(Array.from({ length: count }, (_, i) => t.fetch(PROBE_PATH, { method: 'POST', headers: bearer(keys[i % keys.length]!), body: {} })));
+}
+
+let checks = 0;
+/** A limit check on a fresh counter of its own (for tests that drive the limiter directly). */
+export function limitCheck(kind: LimitCheck['kind'], limit: number, windowMs = 60_000): LimitCheck {
+  checks++;
+  return { ruleId: `r${checks}`, scope: 'key', subjectId: `k${checks}`, kind, limit, windowMs, counterKey: `test-${kind}:${process.pid}:${Date.now()}:${checks}` };
 }

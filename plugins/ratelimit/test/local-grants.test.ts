@@ -8,13 +8,14 @@
  */
 import type { Redis } from 'ioredis';
 import pino from 'pino';
+import { countScriptCalls } from '@scaigrid/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventBus } from '@scaigrid/kernel';
 import type { LimitCheck, LimitRule } from '../src/limit-rule.js';
 import { RuleCache } from '../src/rule-cache.js';
 import type { RuleStore } from '../src/rule-store.js';
 import { SlidingWindowLimiter } from '../src/sliding-window-limiter.js';
-import { bearer, PROBE_PATH, startLimitKernel, type LimitTestKernel } from './helpers.js';
+import { bearer, limitCheck, PROBE_PATH, startLimitKernel, type LimitTestKernel } from './helpers.js';
 
 let t: LimitTestKernel;
 beforeAll(async () => {
@@ -24,30 +25,8 @@ afterAll(async () => {
   await t?.stop();
 });
 
-let counter = 0;
-function limitCheck(kind: LimitCheck['kind'], limit: number, windowMs = 60_000): LimitCheck {
-  counter++;
-  return { ruleId: `r${counter}`, scope: 'key', subjectId: `k${counter}`, kind, limit, windowMs, counterKey: `test-grants:${process.pid}:${Date.now()}:${counter}` };
-}
-
 /** The module's Redis client with its script calls counted. */
-function countingRedis(): { redis: Redis; scriptCalls: () => number } {
-  const real = t.context('ratelimit').redis;
-  let calls = 0;
-  const redis = new Proxy(real, {
-    get(target, property) {
-      const value = Reflect.get(target, property, target) as unknown;
-      if ((property === 'evalsha' || property === 'eval') && typeof value === 'function') {
-        return (...args: unknown[]) => {
-          calls++;
-          return (value as (...a: unknown[]) => unknown).apply(target, args);
-        };
-      }
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-    },
-  });
-  return { redis, scriptCalls: () => calls };
-}
+const countingRedis = () => countScriptCalls(t.context('ratelimit').redis);
 
 /** What Redis has counted on a counter in its current window. */
 async function counted(check: LimitCheck): Promise<number> {

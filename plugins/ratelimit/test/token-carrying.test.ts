@@ -4,10 +4,11 @@
  * Runs on the embedded store, and on real Redis when SCAIGRID_TEST_REDIS_URL is set.
  */
 import type { Redis } from 'ioredis';
+import { countScriptCalls } from '@scaigrid/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { LimitCheck } from '../src/limit-rule.js';
 import { SlidingWindowLimiter, TOKEN_FLUSH_MS } from '../src/sliding-window-limiter.js';
-import { startLimitKernel, type LimitTestKernel } from './helpers.js';
+import { limitCheck, startLimitKernel, type LimitTestKernel } from './helpers.js';
 
 let t: LimitTestKernel;
 beforeAll(async () => {
@@ -17,30 +18,10 @@ afterAll(async () => {
   await t?.stop();
 });
 
-let counter = 0;
-function tokenCheck(limit: number): LimitCheck {
-  counter++;
-  return { ruleId: `r${counter}`, scope: 'key', subjectId: `k${counter}`, kind: 'tokens', limit, windowMs: 60_000, counterKey: `test-tokens:${process.pid}:${counter}` };
-}
+const tokenCheck = (limit: number) => limitCheck('tokens', limit);
 
 /** The module's Redis client with its script calls counted. */
-function countingRedis(): { redis: Redis; scriptCalls: () => number } {
-  const real = t.context('ratelimit').redis;
-  let calls = 0;
-  const redis = new Proxy(real, {
-    get(target, property) {
-      const value = Reflect.get(target, property, target) as unknown;
-      if ((property === 'evalsha' || property === 'eval') && typeof value === 'function') {
-        return (...args: unknown[]) => {
-          calls++;
-          return (value as (...a: unknown[]) => unknown).apply(target, args);
-        };
-      }
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-    },
-  });
-  return { redis, scriptCalls: () => calls };
-}
+const countingRedis = () => countScriptCalls(t.context('ratelimit').redis);
 
 const remaining = async (limiter: SlidingWindowLimiter, check: LimitCheck) => (await limiter.check([{ check, cost: 0 }])).results[0]!.remaining;
 
