@@ -38,6 +38,8 @@ interface Credit {
   micros: number;
   /** Asked for by settles not answered yet: counted, so that concurrent settles do not each ask for the same top-up. */
   asked: number;
+  /** Requests drawn on this credit and not settled yet. */
+  running: number;
   /** When the lease in Redis expires, at the latest (`performance.now()` time). */
   expiresAt: number;
   lastUsedAt: number;
@@ -71,6 +73,7 @@ export class LeaseCredits {
     }
     for (const credit of found) {
       credit.micros -= micros;
+      credit.running++;
       credit.lastUsedAt = now;
     }
     return true;
@@ -89,13 +92,18 @@ export class LeaseCredits {
 
   /**
    * What a settling request asks for, per window: enough credit for `requests` more requests
-   * like it, less what is held or already asked for. Each ask stays counted until `answered`.
+   * like it, plus one for each request running on credit, less what is held or already asked
+   * for. The running ones count because, under load, about that many arrive while a settle's
+   * answer is on its way (with 64 connections and a 16-request target, credit ran dry between
+   * answers and a third of the requests took the slow path). Each ask stays counted until
+   * `answered`; `drew` says the settling request ran on credit (it runs no more).
    */
-  ask(windows: readonly string[], worstCaseMicros: number): number[] {
+  ask(windows: readonly string[], worstCaseMicros: number, drew: boolean): number[] {
     if (!this.enabled) return windows.map(() => 0);
-    const target = this.options.requests * worstCaseMicros;
     return windows.map((window) => {
       const credit = this.entry(window);
+      if (drew) credit.running = Math.max(0, credit.running - 1);
+      const target = (this.options.requests + credit.running) * worstCaseMicros;
       const ask = Math.max(0, target - credit.micros - credit.asked);
       credit.asked += ask;
       return ask;
@@ -122,7 +130,7 @@ export class LeaseCredits {
   private entry(window: string): Credit {
     let credit = this.credits.get(window);
     if (!credit) {
-      credit = { micros: 0, asked: 0, expiresAt: 0, lastUsedAt: this.clock() };
+      credit = { micros: 0, asked: 0, running: 0, expiresAt: 0, lastUsedAt: this.clock() };
       this.credits.set(window, credit);
     }
     return credit;
@@ -138,8 +146,8 @@ export class LeaseCredits {
     for (const [window, credit] of this.credits) {
       if (now - credit.lastUsedAt < idleMs) continue;
       if (credit.micros > 0 && credit.expiresAt > now) out.set(window, credit.micros);
-      // A window with a settle in flight stays: its answer needs the entry (its credit is 0 now).
-      if (credit.asked > 0) credit.micros = 0;
+      // A window with a settle or a request in flight stays: its answer needs the entry (its credit is 0 now).
+      if (credit.asked > 0 || credit.running > 0) credit.micros = 0;
       else this.credits.delete(window);
     }
     return out;

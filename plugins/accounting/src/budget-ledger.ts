@@ -98,7 +98,7 @@ export class BudgetLedger {
   async settle(holdId: string, windows: readonly BudgetWindow[], costMicros: number, record: string, now: number, markerTtlMs: number, lease: SettleLease): Promise<boolean> {
     const bases = windows.map(windowBase);
     const keys = [`settled:${holdId}`, USAGE_PENDING_KEY, ...bases.flatMap(keysOf)];
-    const asks = this.credits.ask(bases, lease.worstCaseMicros);
+    const asks = this.credits.ask(bases, lease.worstCaseMicros, lease.drawnMicros > 0);
     const args = [String(now), holdId, String(markerTtlMs), record, this.lease.id, String(now + this.lease.ttlMs), String(this.lease.share)];
     windows.forEach((w, i) =>
       args.push(String(costMicros), String(counterTtlSeconds(w.window, now)), String(w.budget.amountMicros), String(lease.drawnMicros), String(asks[i])),

@@ -91,6 +91,11 @@ export class LocalGrants {
     return ask;
   }
 
+  /** Is an ask for `key` waiting for its answer? */
+  isAsking(key: string): boolean {
+    return this.asking.has(key);
+  }
+
   /** The answer to an askFor() came (or never will). */
   answered(key: string, ask: number): void {
     if (ask <= 0) return;

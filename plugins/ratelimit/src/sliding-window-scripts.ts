@@ -43,7 +43,8 @@ end
  * All or nothing: the checks' counts are added only when every check passes.
  *
  * A grant: when the request passes, a check with cost > 0 also counts up to `ask` extra units,
- * at most 1/share of what is left after this request, so that the instance can admit that many
+ * at most 1/share of what is left after this request (a check with cost 0 and an ask is a
+ * top-up asked ahead: it counts only the grant), so that the instance can admit that many
  * more requests on this counter from memory (see local-grants.ts). They are counted now, in
  * the current window, so the estimate never falls below what is really used; the instance
  * must use them before this window ends (after it, a unit counted now weighs less than one).
@@ -93,7 +94,7 @@ for i = 1, n do
   local s = st[i]
   local limit, win, cost, ask, idx, elapsed, c, p, est, retry = s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], s[10]
   local granted = 0
-  if allowed == 1 and cost > 0 then
+  if allowed == 1 and (cost > 0 or ask > 0) then
     if ask > 0 and share > 0 then
       granted = math.floor((limit - est - cost) / share)
       if granted > ask then granted = ask end

@@ -66,14 +66,39 @@ it('counts a grant with the first request, then admits the next ones from memory
     expect(decision.results[0]!.remaining).toBe(1599 - i);
     expect(decision.results[0]!.retryMs).toBe(0);
   }
-  expect(scriptCalls() - before).toBe(0);
-  expect(await counted(check)).toBe(100);
+  // All from memory; one script went out on the side: when the grant fell under half of max
+  // (49 left, after the 50th), a top-up asked ahead for 100 - 49 = 51 more, counting only those.
+  expect(scriptCalls() - before).toBe(1);
+  expect(await counted(check)).toBe(100 + 51);
 
-  // Spent: the next one asks Redis again, and is granted from what is left (1500 - 1) / 16.
+  // So the grant is not spent when the 101st comes: it too is admitted from memory.
   const next = await limiter.check([request(check)]);
   expect(next.allowed).toBe(true);
+  expect(next.results[0]!.remaining).toBe(1600 - 101);
   expect(scriptCalls() - before).toBe(1);
-  expect(await counted(check)).toBe(100 + 1 + 93);
+  expect(await counted(check)).toBe(151);
+});
+
+it('asks ahead only far from the limit, and once at a time', async () => {
+  const { redis, scriptCalls } = countingRedis();
+  const limiter = new SlidingWindowLimiter(redis);
+  // Limit 900: the first grant is floor(899 / 16) = 56; what Redis has left then (843) would
+  // give a top-up of 52, at least half of max: asked ahead once the grant falls under 50.
+  const far = limitCheck('requests', 900);
+  await awayFromWindowEnd(60_000, 3_000);
+  await limiter.check([request(far)]);
+  const before = scriptCalls();
+  for (let i = 0; i < 56; i++) expect((await limiter.check([request(far)])).allowed).toBe(true);
+  expect(scriptCalls() - before).toBe(1);
+  // Limit 700: first grant 43; what is left (656) gives top-ups of 41 at most, under half of
+  // max: no asking ahead, the grant is spent and the next request goes to Redis.
+  const near = limitCheck('requests', 700);
+  await limiter.check([request(near)]);
+  const from = scriptCalls();
+  for (let i = 0; i < 43; i++) await limiter.check([request(near)]);
+  expect(scriptCalls() - from).toBe(0);
+  await limiter.check([request(near)]);
+  expect(scriptCalls() - from).toBe(1);
 });
 
 describe('two instances on one store', () => {
