@@ -31,6 +31,8 @@ interface AccountingState {
   holdMicros: number;
   /** Admitted on the instance's lease credit rather than with a hold of its own. */
   leased: boolean;
+  /** The ledger's generation at admission (budgets changed since: its settle asks for no credit). */
+  generation: number;
   settled: boolean;
 }
 
@@ -85,7 +87,7 @@ export function createAccountingHook(deps: AccountingHookDeps): InferenceHook {
     };
     const json = JSON.stringify(record);
     const markerTtlMs = config.settledMarkerTtlSeconds * 1000;
-    const lease = { drawnMicros: state.leased ? state.holdMicros : 0, worstCaseMicros: state.holdMicros };
+    const lease = { drawnMicros: state.leased ? state.holdMicros : 0, worstCaseMicros: state.holdMicros, generation: state.generation };
     try {
       await ledger.settle(state.id, state.windows, cost, json, now, markerTtlMs, lease);
     } catch (first) {
@@ -107,13 +109,14 @@ export function createAccountingHook(deps: AccountingHookDeps): InferenceHook {
       const id = newUlid(now);
       const windows = windowsAt(catalog.applicable(ctx.caller, ctx.route.currency), now);
       const holdMicros = windows.length > 0 ? worstCaseMicros(ctx, config.hold) : 0;
+      const { generation } = ledger;
       if (ledger.draw(windows, holdMicros)) {
-        ctx.state.set(STATE_KEY, { id, windows, holdMicros, leased: true, settled: false } satisfies AccountingState);
+        ctx.state.set(STATE_KEY, { id, windows, holdMicros, leased: true, generation, settled: false } satisfies AccountingState);
         return;
       }
       const outcome = await ledger.reserve(id, windows, holdMicros, now, config.hold.ttlSeconds * 1000);
       if (!outcome.ok) throw refusal(outcome.refusedBy, holdMicros, ctx.route.currency);
-      ctx.state.set(STATE_KEY, { id, windows, holdMicros, leased: false, settled: false } satisfies AccountingState);
+      ctx.state.set(STATE_KEY, { id, windows, holdMicros, leased: false, generation, settled: false } satisfies AccountingState);
     },
     async afterResponse(ctx) {
       await settle(ctx, 'ok');

@@ -47,6 +47,12 @@ interface Credit {
 
 export class LeaseCredits {
   private readonly credits = new Map<string, Credit>();
+  /**
+   * Bumped when the budgets change: a settle of a request admitted before asks for nothing
+   * (it would be granted under the old amount), and credit a settle sent before brings back
+   * is handed back, not used.
+   */
+  generation = 0;
 
   constructor(
     readonly options: LeaseOptions,
@@ -134,6 +140,12 @@ export class LeaseCredits {
       this.credits.set(window, credit);
     }
     return credit;
+  }
+
+  /** The budgets changed: all credit is taken to be handed back, and a new generation starts. */
+  retire(): Map<string, number> {
+    this.generation++;
+    return this.takeIdle(0);
   }
 
   /**

@@ -46,6 +46,8 @@ export interface SettleLease {
   drawnMicros: number;
   /** The request's worst case, which sizes the credit asked for. */
   worstCaseMicros: number;
+  /** `BudgetLedger.generation` when the request was admitted. */
+  generation: number;
 }
 
 export type ReserveOutcome = { ok: true } | { ok: false; refusedBy: BudgetState };
@@ -67,6 +69,11 @@ export class BudgetLedger {
     private readonly lease: LeaseOptions,
   ) {
     this.credits = new LeaseCredits(lease);
+  }
+
+  /** Changes when the budgets change (`retire`); a request keeps the one it was admitted under. */
+  get generation(): number {
+    return this.credits.generation;
   }
 
   /** Admits on this instance's credit, from memory: true when every window's credit covered `holdMicros` (now drawn from each). */
@@ -98,35 +105,56 @@ export class BudgetLedger {
   async settle(holdId: string, windows: readonly BudgetWindow[], costMicros: number, record: string, now: number, markerTtlMs: number, lease: SettleLease): Promise<boolean> {
     const bases = windows.map(windowBase);
     const keys = [`settled:${holdId}`, USAGE_PENDING_KEY, ...bases.flatMap(keysOf)];
-    const asks = this.credits.ask(bases, lease.worstCaseMicros, lease.drawnMicros > 0);
+    // A request admitted before the budgets changed asks for nothing: its windows carry the old amounts.
+    const current = lease.generation === this.credits.generation;
+    const asks = this.credits.ask(bases, current ? lease.worstCaseMicros : 0, lease.drawnMicros > 0);
     const args = [String(now), holdId, String(markerTtlMs), record, this.lease.id, String(now + this.lease.ttlMs), String(this.lease.share)];
     windows.forEach((w, i) =>
       args.push(String(costMicros), String(counterTtlSeconds(w.window, now)), String(w.budget.amountMicros), String(lease.drawnMicros), String(asks[i])),
     );
     const sentAt = this.credits.now();
+    const sentIn = this.credits.generation;
     let reply: Reply | number;
     try {
       reply = (await SETTLE.run(this.redis, keys, args)) as Reply | number;
     } catch (err) {
       // Whether it ran is unknown: credit it may have granted stays unused in Redis until the
-      // lease expires (never the other way round).
+      // lease expires (never the other way round). And no more requests on credit until Redis
+      // answers again: their settles would fail too, leaving their usage only in the log.
       this.credits.answered(bases, asks, sentAt);
+      this.credits.take(bases);
       throw err;
     }
     if (!Array.isArray(reply)) {
       this.credits.answered(bases, asks, sentAt);
       return false;
     }
-    this.credits.answered(bases, asks, sentAt, bases.map((_, i) => ({ granted: Number(reply[1 + 2 * i]), leaseAfter: Number(reply[2 + 2 * i]) })));
+    const granted = bases.map((_, i) => ({ granted: Number(reply[1 + 2 * i]), leaseAfter: Number(reply[2 + 2 * i]) }));
+    if (sentIn === this.credits.generation) {
+      this.credits.answered(bases, asks, sentAt, granted);
+    } else {
+      // The budgets changed while this was out: what it was granted goes straight back.
+      this.credits.answered(bases, asks, sentAt);
+      const back = new Map(bases.map((base, i) => [base, granted[i]!.granted] as const).filter(([, micros]) => micros > 0));
+      if (back.size > 0) await this.hand(back, Date.now());
+    }
     return true;
   }
 
-  /** Hands back the credit no request drew for `idleMs` (all of it with 0: the budgets changed, or the instance stops). */
+  /** Hands back the credit no request drew for `idleMs` (all of it with 0: the instance stops). */
   async returnIdle(idleMs: number, now: number): Promise<void> {
-    const idle = this.credits.takeIdle(idleMs);
-    if (idle.size === 0) return;
-    const keys = [...idle.keys()].flatMap(keysOf);
-    await RETURN_CREDIT.run(this.redis, keys, [String(now), this.lease.id, ...[...idle.values()].map(String)]);
+    await this.hand(this.credits.takeIdle(idleMs), now);
+  }
+
+  /** The budgets changed: hands back all credit, and no credit granted under the old amounts is used. */
+  async retire(now: number): Promise<void> {
+    await this.hand(this.credits.retire(), now);
+  }
+
+  private async hand(credit: ReadonlyMap<string, number>, now: number): Promise<void> {
+    if (credit.size === 0) return;
+    const keys = [...credit.keys()].flatMap(keysOf);
+    await RETURN_CREDIT.run(this.redis, keys, [String(now), this.lease.id, ...[...credit.values()].map(String)]);
   }
 
   /** Current spent, held and leased of each window (expired holds and leases released first). */

@@ -68,7 +68,7 @@ export default defineModule({
     let idleTimer: NodeJS.Timeout | undefined;
     if (serving) {
       // A changed budget (a lower amount, say) must not be spent on credit granted under the old one.
-      catalog.onReload(() => void returnCredit(0));
+      catalog.onReload(() => void ledger.retire(Date.now()).catch((err) => ctx.log.warn({ err }, 'Could not hand lease credit back to the budgets; it expires with the lease')));
       const idleMs = config.lease.idleSeconds * 1000;
       idleTimer = setInterval(() => void returnCredit(idleMs), Math.max(1000, idleMs / 2)).unref();
       unregister = ctx.use(inferenceHooksRef).register(createAccountingHook({ catalog, ledger, config, log: ctx.log }));

@@ -38,14 +38,23 @@ function ledger(redis: Redis, options: Partial<LeaseOptions> = {}): BudgetLedger
 
 let requests = 0;
 /** One request's life on `l`: admitted on credit or by a hold, then settled at `cost`. Undefined when refused. */
-async function admit(l: BudgetLedger, windows: BudgetWindow[], worst: number): Promise<{ id: string; leased: boolean } | undefined> {
-  const id = `req-${process.pid}-${++requests}`;
-  if (l.draw(windows, worst)) return { id, leased: true };
-  const outcome = await l.reserve(id, windows, worst, Date.now(), 10_000);
-  return outcome.ok ? { id, leased: false } : undefined;
+interface Admitted {
+  id: string;
+  leased: boolean;
+  generation: number;
 }
-async function settle(l: BudgetLedger, windows: BudgetWindow[], request: { id: string; leased: boolean }, worst: number, cost: number): Promise<void> {
-  const settled = await l.settle(request.id, windows, cost, '{}', Date.now(), 60_000, { drawnMicros: request.leased ? worst : 0, worstCaseMicros: worst });
+async function admit(l: BudgetLedger, windows: BudgetWindow[], worst: number): Promise<Admitted | undefined> {
+  const id = `req-${process.pid}-${++requests}`;
+  const { generation } = l;
+  if (l.draw(windows, worst)) return { id, leased: true, generation };
+  const outcome = await l.reserve(id, windows, worst, Date.now(), 10_000);
+  return outcome.ok ? { id, leased: false, generation } : undefined;
+}
+function settleRequest(l: BudgetLedger, windows: BudgetWindow[], request: Admitted, worst: number, cost: number): Promise<boolean> {
+  return l.settle(request.id, windows, cost, '{}', Date.now(), 60_000, { drawnMicros: request.leased ? worst : 0, worstCaseMicros: worst, generation: request.generation });
+}
+async function settle(l: BudgetLedger, windows: BudgetWindow[], request: Admitted, worst: number, cost: number): Promise<void> {
+  const settled = await settleRequest(l, windows, request, worst, cost);
   expect(settled).toBe(true);
 }
 const state = async (l: BudgetLedger, windows: BudgetWindow[]) => (await l.status(windows, Date.now()))[0]!;
@@ -153,6 +162,48 @@ it('credit is drawn only while a hold TTL of its lease is left, and an expired l
   await new Promise((r) => setTimeout(r, 250));
   // Expired in Redis: released by the next script that looks (the drawn request's part too, as a hold's would be).
   expect(await state(l, windows)).toMatchObject({ leasedMicros: 0, heldMicros: 0, spentMicros: 1000 });
+});
+
+it('stops admitting on credit when a settle fails: Redis is away, and so would their usage be', async () => {
+  const real = gw.t.context('accounting').redis;
+  let failing = false;
+  const redis = new Proxy(real, {
+    get(target, property) {
+      const value = Reflect.get(target, property, target) as unknown;
+      if (typeof value !== 'function') return value;
+      if (property === 'evalsha' || property === 'eval') {
+        return (...args: unknown[]) => (failing ? Promise.reject(new Error('connection lost')) : (value as (...a: unknown[]) => unknown).apply(target, args));
+      }
+      return (value as (...a: unknown[]) => unknown).bind(target);
+    },
+  });
+  const l = ledger(redis);
+  const windows = windowsAt([budget(1_000_000)], Date.now());
+  await settle(l, windows, (await admit(l, windows, 1000))!, 1000, 1000);
+  const running = (await admit(l, windows, 1000))!;
+  expect(running.leased).toBe(true);
+  expect(l.draw(windows, 1000)).toBe(true);
+  failing = true;
+  await expect(settleRequest(l, windows, running, 1000, 1000)).rejects.toThrow('connection lost');
+  expect(l.draw(windows, 1000)).toBe(false);
+});
+
+it('when the budgets change, credit goes back, and a settle that was out meanwhile brings none to use', async () => {
+  const l = ledger(countingRedis().redis);
+  const windows = windowsAt([budget(1_000_000)], Date.now());
+  await settle(l, windows, (await admit(l, windows, 1000))!, 1000, 1000);
+  const running = (await admit(l, windows, 1000))!;
+  // Its settle goes out (asking for a top-up), then the budgets change before the answer.
+  const settling = settleRequest(l, windows, running, 1000, 1000);
+  await l.retire(Date.now());
+  expect(await settling).toBe(true);
+  // The top-up it was granted went straight back; nothing is leased, nothing drawn.
+  await expect.poll(async () => (await state(l, windows)).leasedMicros).toBe(0);
+  expect(l.draw(windows, 1)).toBe(false);
+  // A request admitted before the change asks for nothing when it settles.
+  const next = (await admit(l, windows, 1000))!;
+  await settle(l, windows, { ...next, generation: next.generation - 1 }, 1000, 1000);
+  expect(await state(l, windows)).toMatchObject({ spentMicros: 3000, heldMicros: 0, leasedMicros: 0 });
 });
 
 it('with share 0 there is no credit: every request holds in Redis, as without leases', async () => {
