@@ -30,6 +30,8 @@ const RETURN_CREDIT = new RedisScript(RETURN_CREDIT_SCRIPT);
 export interface BudgetWindow {
   budget: Budget;
   window: PeriodWindow;
+  /** The window's key base in Redis, also this instance's credit key; made once per request. */
+  key: string;
 }
 
 export interface BudgetState extends BudgetWindow {
@@ -52,13 +54,16 @@ export interface SettleLease {
 
 export type ReserveOutcome = { ok: true } | { ok: false; refusedBy: BudgetState };
 
-// One hash tag per window keeps its three keys in one slot on a Redis Cluster.
-const windowBase = ({ budget, window }: BudgetWindow) => `budget:{${budget.id}:${window.id}}`;
 const keysOf = (base: string): [string, string, string] => [base, `${base}:hold-expiry`, `${base}:hold-amount`];
-const windowKeys = (w: BudgetWindow) => keysOf(windowBase(w));
+const windowKeys = (w: BudgetWindow) => keysOf(w.key);
+const keyOf = (w: BudgetWindow) => w.key;
 
 export function windowsAt(budgets: readonly Budget[], at: number): BudgetWindow[] {
-  return budgets.map((budget) => ({ budget, window: periodWindow(budget.period, at) }));
+  return budgets.map((budget) => {
+    const window = periodWindow(budget.period, at);
+    // One hash tag per window keeps its three keys in one slot on a Redis Cluster.
+    return { budget, window, key: `budget:{${budget.id}:${window.id}}` };
+  });
 }
 
 export class BudgetLedger {
@@ -78,7 +83,7 @@ export class BudgetLedger {
 
   /** Admits on this instance's credit, from memory: true when every window's credit covered `holdMicros` (now drawn from each). */
   draw(windows: readonly BudgetWindow[], holdMicros: number): boolean {
-    return this.credits.draw(windows.map(windowBase), holdMicros);
+    return this.credits.draw(windows.map(keyOf), holdMicros);
   }
 
   /**
@@ -88,7 +93,7 @@ export class BudgetLedger {
   async reserve(holdId: string, windows: readonly BudgetWindow[], holdMicros: number, now: number, holdTtlMs: number): Promise<ReserveOutcome> {
     if (windows.length === 0) return { ok: true };
     const keys = windows.flatMap(windowKeys);
-    const returned = this.credits.take(windows.map(windowBase));
+    const returned = this.credits.take(windows.map(keyOf));
     const args = [String(now), String(now + holdTtlMs), holdId, this.lease.id];
     windows.forEach((w, i) => args.push(String(w.budget.amountMicros), String(holdMicros), String(counterTtlSeconds(w.window, now)), String(returned[i])));
     const reply = (await RESERVE.run(this.redis, keys, args)) as Reply;
@@ -103,7 +108,7 @@ export class BudgetLedger {
    * when this hold id was settled before (nothing changes then).
    */
   async settle(holdId: string, windows: readonly BudgetWindow[], costMicros: number, record: string, now: number, markerTtlMs: number, lease: SettleLease): Promise<boolean> {
-    const bases = windows.map(windowBase);
+    const bases = windows.map(keyOf);
     const keys = [`settled:${holdId}`, USAGE_PENDING_KEY, ...bases.flatMap(keysOf)];
     // A request admitted before the budgets changed asks for nothing: its windows carry the old amounts.
     const current = lease.generation === this.credits.generation;

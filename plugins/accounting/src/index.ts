@@ -51,8 +51,9 @@ export default defineModule({
     // A lease outlives its last renewal by twice the hold TTL and is drawn on only while one
     // hold TTL of it is left, so a request admitted on credit is covered as long as a hold.
     const ledger = new BudgetLedger(ctx.redis, { id: `lease:${ctx.kernel.instanceId}`, share: config.lease.share, requests: config.lease.requests, ttlMs: 2 * holdTtlMs, holdTtlMs });
-    const returnCredit = (idleMs: number) =>
-      ledger.returnIdle(idleMs, Date.now()).catch((err) => ctx.log.warn({ err }, 'Could not hand lease credit back to the budgets; it expires with the lease'));
+    // Handing credit back is best effort: credit not handed back expires with the lease.
+    const handBack = (returning: Promise<void>) =>
+      returning.catch((err) => ctx.log.warn({ err }, 'Could not hand lease credit back to the budgets; it expires with the lease'));
     const usage = new UsageStore(ctx.db, ctx.dialect, ctx.table('usage'));
     const admin = new BudgetAdmin({ store, catalog, events: ctx.events, auth, instanceId: ctx.kernel.instanceId, log: ctx.log });
 
@@ -68,9 +69,9 @@ export default defineModule({
     let idleTimer: NodeJS.Timeout | undefined;
     if (serving) {
       // A changed budget (a lower amount, say) must not be spent on credit granted under the old one.
-      catalog.onReload(() => void ledger.retire(Date.now()).catch((err) => ctx.log.warn({ err }, 'Could not hand lease credit back to the budgets; it expires with the lease')));
+      catalog.onReload(() => void handBack(ledger.retire(Date.now())));
       const idleMs = config.lease.idleSeconds * 1000;
-      idleTimer = setInterval(() => void returnCredit(idleMs), Math.max(1000, idleMs / 2)).unref();
+      idleTimer = setInterval(() => void handBack(ledger.returnIdle(idleMs, Date.now())), Math.max(1000, idleMs / 2)).unref();
       unregister = ctx.use(inferenceHooksRef).register(createAccountingHook({ catalog, ledger, config, log: ctx.log }));
       unsubscribe = await ctx.events.subscribe<BudgetsChangedEvent>(BUDGETS_CHANGED_TOPIC, async (message) => {
         if (message.payload.origin !== ctx.kernel.instanceId) await catalog.reload();
@@ -89,7 +90,7 @@ export default defineModule({
         await unsubscribe?.();
         clearInterval(idleTimer);
         // The kernel stops modules after the requests: no more draws, so all credit goes back.
-        await returnCredit(0);
+        await handBack(ledger.returnIdle(0, Date.now()));
       },
     };
   },

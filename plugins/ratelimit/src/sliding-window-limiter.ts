@@ -51,8 +51,20 @@ interface PendingTokens {
   readonly waiters: { resolve(): void; reject(err: unknown): void }[];
 }
 
-/** Values per check in the reply to CHECK_AND_COUNT: remaining, resetMs, retryMs, granted, windowLeftMs. */
-const REPLY_FIELDS = 5;
+/** One check's part of the reply to CHECK_AND_COUNT. */
+interface CheckReply {
+  remaining: number;
+  resetMs: number;
+  retryMs: number;
+  granted: number;
+  windowLeftMs: number;
+}
+
+/** The `i`-th check's values in a CHECK_AND_COUNT reply (five per check, after `allowed`). */
+function checkReply(reply: readonly number[], i: number): CheckReply {
+  const at = 1 + i * 5;
+  return { remaining: Number(reply[at]), resetMs: Number(reply[at + 1]), retryMs: Number(reply[at + 2]), granted: Number(reply[at + 3]), windowLeftMs: Number(reply[at + 4]) };
+}
 
 type Checks = readonly { check: LimitCheck; cost: number }[];
 
@@ -94,9 +106,10 @@ export class SlidingWindowLimiter {
    * did). One script, counting only the grants; nobody waits for its answer.
    */
   private topUp(checks: Checks, now: number): void {
-    const sent: { key: string; ask: number }[] = [];
-    const args: (string | number)[] = [0, this.local.settings.share];
     const { max, share } = this.local.settings;
+    // Made only when a top-up is due: most admissions need none.
+    let sent: { key: string; ask: number }[] | undefined;
+    let args: (string | number)[] | undefined;
     for (const { check, cost } of checks) {
       const grant = cost > 0 ? this.local.grant(check.counterKey, now) : undefined;
       // Only far from the limit, where a top-up would be large: near it, grants are small and
@@ -104,31 +117,29 @@ export class SlidingWindowLimiter {
       if (!grant || grant.left >= max / 2 || Math.floor(grant.remaining / share) < max / 2 || this.local.isAsking(check.counterKey)) continue;
       const ask = this.local.askFor(check.counterKey, now);
       if (ask <= 0) continue;
-      sent.push({ key: check.counterKey, ask });
-      args.push(check.limit, check.windowMs, 0, ask);
+      (sent ??= []).push({ key: check.counterKey, ask });
+      (args ??= [0, share]).push(check.limit, check.windowMs, 0, ask);
     }
-    if (sent.length === 0) return;
-    args[0] = sent.length;
+    if (!sent || !args) return;
+    const asked = sent;
+    args[0] = asked.length;
     const sentAt = performance.now();
     const generation = this.local.generation;
-    this.runCarryingTokens(CHECK, sent.map((s) => s.key), args)
+    this.runCarryingTokens(CHECK, asked.map((s) => s.key), args)
       .then((reply) => {
         const r = reply as number[];
         if (Number(r[0]) !== 1 || generation !== this.local.generation) return;
         const at = performance.now();
-        sent.forEach(({ key }, i) => {
-          const field = (k: number) => Number(r[1 + i * REPLY_FIELDS + k]);
-          this.installGrant(key, { remaining: field(0), resetMs: field(1), granted: field(3), windowLeftMs: field(4) }, sentAt, at);
-        });
+        asked.forEach(({ key }, i) => this.installGrant(key, checkReply(r, i), sentAt, at));
       })
       // A lost top-up only means the next request asks Redis itself.
       .catch(() => undefined)
       .finally(() => {
-        for (const { key, ask } of sent) this.local.answered(key, ask);
+        for (const { key, ask } of asked) this.local.answered(key, ask);
       });
   }
 
-  private installGrant(key: string, reply: { granted: number; windowLeftMs: number; remaining: number; resetMs: number }, sentAt: number, at: number): void {
+  private installGrant(key: string, reply: CheckReply, sentAt: number, at: number): void {
     const { granted, windowLeftMs, remaining, resetMs } = reply;
     // Less 0.1 % of the time left: this clock and Redis's may run at rates that differ by up to
     // NTP's 500 ppm slew, and a unit spent after its window ended would weigh less than one.
@@ -204,11 +215,11 @@ export class SlidingWindowLimiter {
     const fresh = generation === this.local.generation;
     const results: CheckResult[] = new Array(checks.length);
     sent.forEach(({ index, check, cost }, i) => {
-      const field = (k: number) => Number(reply[1 + i * REPLY_FIELDS + k]);
-      const [remaining, resetMs, retryMs, granted, windowLeftMs] = [field(0), field(1), field(2), field(3), field(4)];
+      const values = checkReply(reply, i);
+      const { remaining, resetMs, retryMs, windowLeftMs } = values;
       const key = check.counterKey;
       if (fresh && cost > 0 && allowed) {
-        this.installGrant(key, { granted, windowLeftMs, remaining, resetMs }, sentAt, at);
+        this.installGrant(key, values, sentAt, at);
       } else if (fresh && cost === 0) {
         const tokensLeft = remaining - (this.pending?.byCounter.get(key)?.amount ?? 0);
         this.local.setView(key, { tokensLeft, until: sentAt + Math.min(windowLeftMs, VIEW_TRUST_MS), resetAt: sentAt + resetMs, sentAt });
