@@ -7,7 +7,7 @@
  */
 import Anthropic, { type APIError } from '@anthropic-ai/sdk';
 import ratelimitModule from '@scaigrid/plugin-ratelimit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { GUEST_KEY, MEMBER_KEY, sdkBackends, startSdkGateway, type SdkGateway } from './support/sdk-gateway.js';
 
 const TIGHT_KEY = 'sgk_e2eSdkTightKey000000000000000000000000000';
@@ -68,9 +68,12 @@ describe.each(backends)('anthropic SDK through $slug', (backend) => {
     expect(message.stop_reason).toBe('end_turn');
     expect(message.usage).toMatchObject({ input_tokens: 9, output_tokens: 5 });
     expect(backend.lastUpstreamModel()).toBe(backend.upstreamModel);
-    expect(gw.seen.slice(before)).toEqual([
-      { api: 'anthropic', model: backend.slug, stream: false, outcome: 'response', errorCode: undefined, usage: expect.objectContaining({ promptTokens: 9, completionTokens: 5 }) },
-    ]);
+    // The answer is written before afterResponse runs (the request was alone on the gateway).
+    await vi.waitFor(() =>
+      expect(gw.seen.slice(before)).toEqual([
+        { api: 'anthropic', model: backend.slug, stream: false, outcome: 'response', errorCode: undefined, usage: expect.objectContaining({ promptTokens: 9, completionTokens: 5 }) },
+      ]),
+    );
   });
 
   it('streams: the MessageStream helper assembles the final message', async () => {
@@ -86,7 +89,7 @@ describe.each(backends)('anthropic SDK through $slug', (backend) => {
     expect(final.stop_reason).toBe('end_turn');
     // message_delta carries the upstream's final count, replacing message_start's estimate.
     expect(final.usage).toMatchObject({ input_tokens: 9, output_tokens: 5 });
-    expect(gw.seen.slice(before)).toMatchObject([{ api: 'anthropic', stream: true, outcome: 'response' }]);
+    await vi.waitFor(() => expect(gw.seen.slice(before)).toMatchObject([{ api: 'anthropic', stream: true, outcome: 'response' }]));
   });
 
   it('streams: raw events in Anthropic order', async () => {

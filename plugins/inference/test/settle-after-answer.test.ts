@@ -2,8 +2,10 @@
  * A successful answer reaches the client without waiting for the `afterResponse` hooks
  * (usage, token counts) when nothing else is settling, waits for its own when other
  * settlements are in flight (a busy instance), and a stopping gateway waits for them all
- * before its modules stop.
+ * before its modules stop. A request alone on the instance has its answer written before
+ * its settlement even starts.
  */
+import type { ServerResponse } from 'node:http';
 import { afterEach, expect, it } from 'vitest';
 import { defineModule } from '@scaigrid/kernel';
 import { inferenceHooksRef } from '../src/index.js';
@@ -50,7 +52,7 @@ it('answers a completion while afterResponse is still settling; stop waits for t
   const res = await chat(gw, false);
   expect(res.status).toBe(200);
   expect((await res.json()).choices[0].message.content).toBe('fine');
-  // The hook started (with the usage) before the answer was sent, and has not finished.
+  // The hook started (with the usage) once the answer was written, and has not finished.
   expect(settler.events).toEqual(['settling 3 tokens']);
 
   const stopping = gw.t.kernel.stop(5000);
@@ -89,4 +91,35 @@ it('lets a whole answer wait for its settlement while another settlement is in f
   const res = await second;
   expect(res.status).toBe(200);
   expect((await res.json()).choices[0].message.content).toBe('second');
+});
+
+/** Records when each answer has been handed to the socket ('finish') and when afterResponse starts. */
+function orderRecorder() {
+  const events: string[] = [];
+  const module = defineModule({
+    id: 'order-recorder',
+    version: '0.0.0',
+    dependsOn: ['inference'],
+    setup(ctx) {
+      ctx.middleware('observe', async (c, next) => {
+        (c.env as { outgoing: ServerResponse }).outgoing.once('finish', () => events.push('answer written'));
+        await next();
+      });
+      ctx.use(inferenceHooksRef).register({ name: 'order-recorder', afterResponse: () => void events.push('settling') });
+      return {};
+    },
+  });
+  return { module, events };
+}
+
+it.each([false, true])('writes a lone answer before its settlement starts (stream: %s)', async (stream) => {
+  const recorder = orderRecorder();
+  gw = await startGateway({ modules: [recorder.module] });
+  gw.upstream.script({ text: 'alone', usage: { prompt_tokens: 1, completion_tokens: 1 } });
+
+  const res = await chat(gw, stream);
+  expect(res.status).toBe(200);
+  await res.text();
+  await new Promise((r) => setTimeout(r, 20));
+  expect(recorder.events).toEqual(['answer written', 'settling']);
 });
