@@ -9,6 +9,7 @@
  */
 import autocannon from 'autocannon';
 import { Agent, request } from 'node:http';
+import { monotonicUs } from './clock.js';
 
 export interface Target {
   url: string;
@@ -89,10 +90,13 @@ const probeAgent = new Agent({ keepAlive: true, maxSockets: 1 });
  * Milliseconds from sending a streaming request to the first body byte, and to the end; the
  * whole body is read so that the connection is reused like a real client's.
  */
-export function streamTiming(target: Target, body: string): Promise<{ ttfb: number; total: number; status: number; text: string }> {
+export function streamTiming(target: Target, body: string): Promise<{ ttfb: number; total: number; status: number; text: string; sentUs: number; firstByteUs: number }> {
   const url = new URL(target.url);
   return new Promise((resolve, reject) => {
     const started = performance.now();
+    // The same instants on the machine's monotonic clock, to line up with the mock's stamps.
+    const sentUs = monotonicUs();
+    let firstByteUs = 0;
     let ttfb = 0;
     let text = '';
     const req = request(
@@ -100,10 +104,13 @@ export function streamTiming(target: Target, body: string): Promise<{ ttfb: numb
       (res) => {
         res.setEncoding('utf8');
         res.on('data', (d: string) => {
-          if (ttfb === 0) ttfb = performance.now() - started;
+          if (ttfb === 0) {
+            ttfb = performance.now() - started;
+            firstByteUs = monotonicUs();
+          }
           text += d;
         });
-        res.on('end', () => resolve({ ttfb, total: performance.now() - started, status: res.statusCode ?? 0, text }));
+        res.on('end', () => resolve({ ttfb, total: performance.now() - started, status: res.statusCode ?? 0, text, sentUs, firstByteUs }));
         res.on('error', reject);
       },
     );

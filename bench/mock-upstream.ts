@@ -8,12 +8,17 @@
  * chat completion" and "The chat completion chunk object"). A model id ending in `-delay-<ms>`
  * waits that long before each content chunk. It counts requests, completed and aborted
  * streams, and reports them at `GET /stats`, so the bench can prove traffic reached it and
- * that a client leaving ScaiGrid aborted the upstream stream.
+ * that a client leaving ScaiGrid aborted the upstream stream. A stream whose last message
+ * contains `probe:<id>` is timed: when its request had arrived whole and when its first event
+ * was written, on the machine's monotonic clock (µs), read once at `GET /stamps/<id>`; with
+ * the client's own times they split a first byte into the way in, the upstream's wait and the
+ * way out.
  *
  * @example
  * node --import tsx bench/mock-upstream.ts   # prints `listening <port>` on stdout
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { monotonicUs } from './clock.js';
 
 const CHUNKS = 20;
 const WORDS = ['The', ' quick', ' brown', ' fox', ' jumps', ' over', ' the', ' lazy', ' dog', '.'];
@@ -25,6 +30,19 @@ export interface MockStats {
 }
 
 const stats: MockStats = { requests: 0, streamsCompleted: 0, streamsAborted: 0 };
+
+/** When a probe's request had arrived whole, and when its first event was written (µs, CLOCK_MONOTONIC, shared by every process). */
+export interface ProbeStamps {
+  receivedUs: number;
+  firstEventUs: number;
+}
+const stamps = new Map<string, ProbeStamps>();
+
+/** The `probe:<id>` in the last message's content, if any: only the bench's first-byte probes carry one. */
+function probeIdOf(body: { messages?: { content?: unknown }[] }): string | undefined {
+  const content = body.messages?.at(-1)?.content;
+  return typeof content === 'string' ? /\bprobe:(\w+)/.exec(content)?.[1] : undefined;
+}
 
 /** The fixed answer, built once per model name (the model is echoed like OpenAI does). */
 const completionCache = new Map<string, string>();
@@ -55,7 +73,7 @@ function delayOf(model: string): number {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-async function stream(res: ServerResponse, model: string, includeUsage: boolean): Promise<void> {
+async function stream(res: ServerResponse, model: string, includeUsage: boolean, probe?: { id: string; receivedUs: number }): Promise<void> {
   const delay = delayOf(model);
   // The request object is destroyed once its body is read; only the response tells that the
   // client (ScaiGrid, or the bench directly) went away.
@@ -69,6 +87,7 @@ async function stream(res: ServerResponse, model: string, includeUsage: boolean)
     if (closed) break;
     const delta = i === 0 ? { role: 'assistant', content: WORDS[0] } : { content: WORDS[i % WORDS.length] };
     res.write(chunkEvent(model, delta, null));
+    if (i === 0 && probe) stamps.set(probe.id, { receivedUs: probe.receivedUs, firstEventUs: monotonicUs() });
   }
   if (closed || res.destroyed) {
     stats.streamsAborted++;
@@ -83,8 +102,16 @@ async function stream(res: ServerResponse, model: string, includeUsage: boolean)
 }
 
 function handle(req: IncomingMessage, res: ServerResponse, raw: string): void {
+  const receivedUs = monotonicUs();
   if (req.method === 'GET' && req.url === '/stats') {
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(stats));
+    return;
+  }
+  if (req.method === 'GET' && req.url?.startsWith('/stamps/')) {
+    const id = req.url.slice('/stamps/'.length);
+    const found = stamps.get(id);
+    stamps.delete(id);
+    res.writeHead(found ? 200 : 404, { 'content-type': 'application/json' }).end(JSON.stringify(found ?? { error: 'no such probe' }));
     return;
   }
   if (req.method !== 'POST' || !req.url?.endsWith('/chat/completions')) {
@@ -92,7 +119,7 @@ function handle(req: IncomingMessage, res: ServerResponse, raw: string): void {
     return;
   }
   stats.requests++;
-  let body: { model?: string; stream?: boolean; stream_options?: { include_usage?: boolean } };
+  let body: { model?: string; stream?: boolean; stream_options?: { include_usage?: boolean }; messages?: { content?: unknown }[] };
   try {
     body = JSON.parse(raw);
   } catch {
@@ -101,7 +128,8 @@ function handle(req: IncomingMessage, res: ServerResponse, raw: string): void {
   }
   const model = body.model ?? 'mock';
   if (body.stream) {
-    void stream(res, model, body.stream_options?.include_usage === true);
+    const probe = probeIdOf(body);
+    void stream(res, model, body.stream_options?.include_usage === true, probe === undefined ? undefined : { id: probe, receivedUs });
     return;
   }
   const payload = completionBody(model);

@@ -27,6 +27,12 @@ export interface TtfbResult {
   gateway: number[];
   /** The floor proxy's probes, when the floor ran (`--floor`). */
   floor: number[];
+  /**
+   * The same probes split (µs): from the client sending to the upstream having the whole
+   * request (`inUs`), and from the upstream writing its first event to the client reading it
+   * (`outUs`). The rest of a first byte is the upstream's own wait, the same on every path.
+   */
+  split: Record<'direct' | 'gateway' | 'floor', { inUs: number; outUs: number }[]>;
 }
 
 export interface Report {
@@ -54,6 +60,7 @@ export function median(values: number[]): number {
 const ms = (v: number) => (Number.isFinite(v) ? v.toFixed(2) : '–');
 const signed = (v: number) => (Number.isFinite(v) ? `${v >= 0 ? '+' : ''}${v.toFixed(2)}` : '–');
 const int = (v: number) => (Number.isFinite(v) ? Math.round(v).toLocaleString('en-US') : '–');
+const PATH_NAMES = { direct: 'direct', gateway: 'ScaiGrid', floor: 'floor proxy' } as const;
 
 function table(header: string[], rows: string[][]): string {
   return [`| ${header.join(' | ')} |`, `|${header.map((h, i) => (i < 2 ? '---' : '---:')).join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
@@ -106,6 +113,12 @@ export function renderReport(report: Report): string {
     return [t.scenario, String(t.direct.length), ms(d), ms(g), signed(g - d), f];
   });
   const ttfbTable = table(['stream', 'probes', 'direct TTFB ms', 'ScaiGrid TTFB ms', 'added ms', 'floor proxy added ms'], ttfbRows);
+  const splitRows = report.ttfb.flatMap((t) =>
+    (['direct', 'gateway', 'floor'] as const)
+      .filter((path) => t.split[path].length > 0)
+      .map((path) => [t.scenario, PATH_NAMES[path], int(median(t.split[path].map((p) => p.inUs))), int(median(t.split[path].map((p) => p.outUs)))]),
+  );
+  const splitTable = table(['stream', 'path', 'request → upstream µs', 'upstream\'s first event → client µs'], splitRows);
   const cold = median(report.coldStartMs);
   const floorRows = report.cells
     .filter((cell) => cell.rounds.some((r) => r.floor))
@@ -170,6 +183,10 @@ export function renderReport(report: Report): string {
     '## Stream time to first byte (1 connection, sequential)',
     '',
     ttfbTable,
+    '',
+    'Where the first byte goes: the same probes timed at the mock upstream too (medians, one clock for all processes). What a proxy adds is its row minus direct; the upstream\'s own wait is the same on every path.',
+    '',
+    splitTable,
     '',
     ...floorSection,
     '## Memory and start',

@@ -19,8 +19,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { coldStart } from './cold-start.js';
 import { BENCH_KEY_ENV, benchConfig, cleanRedis, cpuMicros, hasTaskset, loadedPlugins, MODELS, newApiKey, root, rssMb, startFloorProxy, startGateway, startMock, UPSTREAM_MODELS } from './gateway.js';
+import { monotonicUs } from './clock.js';
 import { abandonStream, closeProbes, runLoad, streamTiming, type Target } from './load.js';
-import type { MockStats } from './mock-upstream.js';
+import type { MockStats, ProbeStamps } from './mock-upstream.js';
 import { renderReport, type CellResult, type Report, type RoundResult, type TtfbResult } from './report.js';
 import { summarizeProfile } from './profile-summary.js';
 import { pinLocalRedis } from './redis-pinning.js';
@@ -63,12 +64,13 @@ const ALL_SCENARIOS: Scenario[] = [
 ];
 const scenarios = args.scenarios ? ALL_SCENARIOS.filter((s) => args.scenarios!.split(',').includes(s.name)) : ALL_SCENARIOS;
 
-function body(model: string, stream: boolean): string {
+/** A request body; `probe` marks a first-byte probe for the mock to time (see mock-upstream.ts). */
+function body(model: string, stream: boolean, probe?: string): string {
   return JSON.stringify({
     model,
     messages: [
       { role: 'system', content: 'You are a helpful assistant.' },
-      { role: 'user', content: 'Write one sentence about a fox.' },
+      { role: 'user', content: probe === undefined ? 'Write one sentence about a fox.' : `Write one sentence about a fox. probe:${probe}` },
     ],
     max_tokens: 64,
     ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
@@ -117,6 +119,19 @@ async function mockStats(port: number): Promise<MockStats> {
   return (await (await fetch(`http://127.0.0.1:${port}/stats`)).json()) as MockStats;
 }
 
+let probeCount = 0;
+/**
+ * One first-byte probe of `target`, timed by the client and, through its `probe:` id, by the
+ * mock: the first byte's time split into the way to the upstream, the upstream's own wait and
+ * the way back (µs; the last two are what a proxy adds on either side).
+ */
+async function firstByteProbe(target: Target, model: string): Promise<{ ttfbMs: number; inUs: number; outUs: number }> {
+  const id = String(++probeCount);
+  const timing = await streamTiming(target, body(model, true, id));
+  const stamps = (await (await fetch(`http://127.0.0.1:${mock.port}/stamps/${id}`)).json()) as ProbeStamps;
+  return { ttfbMs: timing.ttfb, inUs: stamps.receivedUs - timing.sentUs, outUs: timing.firstByteUs - stamps.firstEventUs };
+}
+
 // ---- the run ------------------------------------------------------------------------------
 const started = new Date();
 const apiKey = newApiKey();
@@ -138,7 +153,6 @@ const viaFloor = (): Target => ({ url: `http://127.0.0.1:${floor.port}/oai/v1/ch
 
 let report: Report | undefined;
 // The load phase on CLOCK_MONOTONIC, the clock V8 profiles use, so the profile summary leaves boot out.
-const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
 const loadWindow = { fromUs: 0, toUs: Number.MAX_SAFE_INTEGER };
 try {
   // Prove the path: one request through ScaiGrid reaches the mock and comes back whole.
@@ -175,7 +189,7 @@ try {
   }
 
   const cells: CellResult[] = scenarios.flatMap((s) => connections.map((c) => ({ scenario: s.name, connections: c, rounds: [] })));
-  const ttfb: TtfbResult[] = scenarios.filter((s) => s.stream).map((s) => ({ scenario: s.name, direct: [], gateway: [], floor: [] }));
+  const ttfb: TtfbResult[] = scenarios.filter((s) => s.stream).map((s) => ({ scenario: s.name, direct: [], gateway: [], floor: [], split: { direct: [], gateway: [], floor: [] } }));
   for (let round = 1; round <= rounds; round++) {
     for (const s of scenarios) {
       for (const c of connections) {
@@ -201,11 +215,16 @@ try {
       if (s.stream) {
         const t = ttfb.find((x) => x.scenario === s.name)!;
         startPhase(`round ${round}/${rounds} · ${s.name} · time to first byte`, ((floorConnections.length > 0 ? 3 : 2) * probes * (s.slow ? slowProbeMs : 5)) / 1000);
+        const upstreamModel = s.slow ? UPSTREAM_MODELS.slow : UPSTREAM_MODELS.fast;
+        const record = (path: 'direct' | 'gateway' | 'floor', probe: { ttfbMs: number; inUs: number; outUs: number }) => {
+          t[path].push(probe.ttfbMs);
+          t.split[path].push({ inUs: probe.inUs, outUs: probe.outUs });
+        };
         for (let i = 0; i < probes; i++) {
-          t.direct.push((await streamTiming(direct(), body(s.slow ? UPSTREAM_MODELS.slow : UPSTREAM_MODELS.fast, true))).ttfb);
-          t.gateway.push((await streamTiming(viaGateway(), body(s.slow ? MODELS.slow : MODELS.fast, true))).ttfb);
+          record('direct', await firstByteProbe(direct(), upstreamModel));
+          record('gateway', await firstByteProbe(viaGateway(), s.slow ? MODELS.slow : MODELS.fast));
           // What a bare hop adds to the first byte, probed in the same sequence.
-          if (floorConnections.length > 0) t.floor.push((await streamTiming(viaFloor(), body(s.slow ? UPSTREAM_MODELS.slow : UPSTREAM_MODELS.fast, true))).ttfb);
+          if (floorConnections.length > 0) record('floor', await firstByteProbe(viaFloor(), upstreamModel));
         }
       }
     }

@@ -56,11 +56,27 @@ it('shows what the floor proxy adds to a stream first byte beside what ScaiGrid 
   const markdown = renderReport({
     ...report(rounds),
     ttfb: [
-      { scenario: 'stream', direct: [1, 1.2, 1.1], gateway: [2, 2.4, 2.2], floor: [1.5, 1.7, 1.6] },
-      { scenario: 'stream-slow', direct: [6], gateway: [7.5], floor: [] },
+      {
+        scenario: 'stream',
+        direct: [1, 1.2, 1.1],
+        gateway: [2, 2.4, 2.2],
+        floor: [1.5, 1.7, 1.6],
+        split: {
+          direct: [{ inUs: 100, outUs: 90 }, { inUs: 120, outUs: 80 }, { inUs: 110, outUs: 85 }],
+          gateway: [{ inUs: 700, outUs: 400 }, { inUs: 650, outUs: 450 }, { inUs: 2000, outUs: 420 }],
+          floor: [{ inUs: 400, outUs: 300 }, { inUs: 380, outUs: 310 }, { inUs: 390, outUs: 290 }],
+        },
+      },
+      { scenario: 'stream-slow', direct: [6], gateway: [7.5], floor: [], split: { direct: [{ inUs: 1000, outUs: 1100 }], gateway: [{ inUs: 1500, outUs: 1400 }], floor: [] } },
     ],
   });
   // Medians: direct 1.1, ScaiGrid 2.2 (+1.1), floor 1.6 (+0.5).
   expect(markdown).toContain('| stream | 3 | 1.10 | 2.20 | +1.10 | +0.50 |');
   expect(markdown).toContain('| stream-slow | 1 | 6.00 | 7.50 | +1.50 | – |');
+  // The split, per path: medians of the way in and the way out; a path without probes has no row.
+  expect(markdown).toContain('| stream | direct | 110 | 85 |');
+  expect(markdown).toContain('| stream | ScaiGrid | 700 | 420 |');
+  expect(markdown).toContain('| stream | floor proxy | 390 | 300 |');
+  expect(markdown).toContain('| stream-slow | ScaiGrid | 1,500 | 1,400 |');
+  expect(markdown).not.toContain('| stream-slow | floor proxy |');
 });
