@@ -30,7 +30,11 @@ app.post('/oai/v1/chat/completions', async (c) => {
     signal: c.req.raw.signal,
   });
   const type = answer.headers['content-type'];
-  return new Response(Readable.toWeb(answer.body), { status: answer.statusCode, headers: typeof type === 'string' ? { 'content-type': type } : {} });
+  const init = { status: answer.statusCode, headers: typeof type === 'string' ? { 'content-type': type } : {} };
+  // A whole answer is read and sent as one string, as ScaiGrid sends its JSON: a string body is
+  // @hono/node-server's fast path, where a web stream of one chunk costs its machinery for nothing.
+  if (typeof type === 'string' && type.startsWith('application/json')) return new Response(await answer.body.text(), init);
+  return new Response(Readable.toWeb(answer.body), init);
 });
 
 const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, (info) => process.stdout.write(`listening ${info.port}\n`));
