@@ -32,6 +32,11 @@ local function purge(counter, expiries, amounts, now)
   end
   if #expired > 0 then redis.call('ZREMRANGEBYSCORE', expiries, '-inf', now) end
 end
+-- A window's spent, held and leased, as numbers.
+local function totals(counter)
+  local t = redis.call('HMGET', counter, 'spent', 'held', 'leased')
+  return tonumber(t[1] or '0'), tonumber(t[2] or '0'), tonumber(t[3] or '0')
+end
 local function expire(key, ttl)
   if tonumber(ttl) > 0 then redis.call('EXPIRE', key, ttl) end
 end
@@ -66,8 +71,7 @@ for i = 1, n do
   local a = 4 * i
   purge(counter, expiries, amounts, ARGV[1])
   shrink_lease(counter, expiries, amounts, ARGV[4], ARGV[a + 4])
-  local totals = redis.call('HMGET', counter, 'spent', 'held', 'leased')
-  local spent, held, leased = tonumber(totals[1] or '0'), tonumber(totals[2] or '0'), tonumber(totals[3] or '0')
+  local spent, held, leased = totals(counter)
   if spent + held + leased + tonumber(ARGV[a + 2]) > tonumber(ARGV[a + 1]) then
     return {0, i, spent, held, leased}
   end
@@ -117,8 +121,8 @@ for i = 1, n do
   local granted = 0
   local ask = tonumber(ARGV[a + 5])
   if ask > 0 and share > 0 then
-    local totals = redis.call('HMGET', counter, 'spent', 'held', 'leased')
-    local free = tonumber(ARGV[a + 3]) - tonumber(totals[1] or '0') - tonumber(totals[2] or '0') - tonumber(totals[3] or '0')
+    local spent, held, leased = totals(counter)
+    local free = tonumber(ARGV[a + 3]) - spent - held - leased
     if free > 0 then granted = math.min(ask, math.floor(free / share)) end
     if granted > 0 then
       redis.call('HINCRBY', counter, 'leased', int(granted))
@@ -159,10 +163,10 @@ local out = {}
 for i = 1, #KEYS / 3 do
   local counter, expiries, amounts = KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i]
   purge(counter, expiries, amounts, ARGV[1])
-  local totals = redis.call('HMGET', counter, 'spent', 'held', 'leased')
-  out[#out + 1] = tonumber(totals[1] or '0')
-  out[#out + 1] = tonumber(totals[2] or '0')
-  out[#out + 1] = tonumber(totals[3] or '0')
+  local spent, held, leased = totals(counter)
+  out[#out + 1] = spent
+  out[#out + 1] = held
+  out[#out + 1] = leased
 end
 return out
 `;

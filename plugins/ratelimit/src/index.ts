@@ -5,8 +5,9 @@
  * The script hands each instance grants (request units counted ahead of use), so most requests
  * are admitted from memory; being counted first, a grant never lets a limit be exceeded, at the
  * price of some capacity held by one instance while another is refused near the limit. Rules
- * come from the config seed and `/v1/admin/rate-limits`, and are served from memory. Token usage is counted through the inference hooks when inference is
- * loaded; without it, request limits still apply on the configured paths.
+ * come from the config seed and `/v1/admin/rate-limits`, and are served from memory. Token
+ * usage is counted through the inference hooks when inference is loaded; without it, request
+ * limits still apply on the configured paths.
  */
 import { defineModule } from '@scaigrid/kernel';
 import { authServiceRef } from '@scaigrid/plugin-auth';
