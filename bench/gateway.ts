@@ -227,15 +227,17 @@ export interface HelperProcess {
   port: number;
   pid: number;
   stop(): void;
+  /** Everything it printed to stdout. */
+  output(): string;
 }
 
 /** Spawns a bench helper that prints `listening <port>` (on `cpu` when given) and resolves once it does. */
 async function startHelper(name: string, nodeArgs: string[], cpu: number | undefined): Promise<HelperProcess> {
   const child = cpu !== undefined ? spawn('taskset', ['-c', String(cpu), process.execPath, ...nodeArgs], { stdio: ['ignore', 'pipe', 'inherit'] }) : spawn(process.execPath, nodeArgs, { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
   const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d) => {
-      out += d;
+    child.stdout!.on('data', () => {
       const m = /listening (\d+)/.exec(out);
       if (m) resolve(Number(m[1]));
     });
@@ -243,7 +245,7 @@ async function startHelper(name: string, nodeArgs: string[], cpu: number | undef
   });
   // A failed run must not leave the helper behind.
   process.once('exit', () => child.kill('SIGKILL'));
-  return { port, pid: child.pid!, stop: () => child.kill('SIGKILL') };
+  return { port, pid: child.pid!, stop: () => child.kill('SIGKILL'), output: () => out };
 }
 
 /** Starts `mock-upstream.ts` (on CPU 1 when `pin`) and resolves with its port once it listens. */
@@ -251,7 +253,7 @@ export function startMock(pin: boolean): Promise<HelperProcess> {
   return startHelper('mock upstream', ['--import', 'tsx', join(root, 'bench/mock-upstream.ts')], pin ? 1 : undefined);
 }
 
-/** Starts `floor-proxy.mjs` in front of the upstream, on the gateway's core (CPU 0) when `pin`. */
-export function startFloorProxy(upstreamPort: number, pin: boolean): Promise<HelperProcess> {
-  return startHelper('floor proxy', [join(root, 'bench/floor-proxy.mjs'), `http://127.0.0.1:${upstreamPort}`], pin ? 0 : undefined);
+/** Starts `floor-proxy.mjs` in front of the upstream, on the gateway's core (CPU 0) when `pin`; `nodeFlags` e.g. `--trace-gc-nvp`. */
+export function startFloorProxy(upstreamPort: number, pin: boolean, nodeFlags: string[] = []): Promise<HelperProcess> {
+  return startHelper('floor proxy', [...nodeFlags, join(root, 'bench/floor-proxy.mjs'), `http://127.0.0.1:${upstreamPort}`], pin ? 0 : undefined);
 }

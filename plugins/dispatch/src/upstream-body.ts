@@ -30,7 +30,17 @@ export class UpstreamBody implements AsyncIterable<Buffer> {
   private deliveryScheduled = false;
   private read = false;
 
-  constructor(private readonly controller: Dispatcher.DispatchController) {}
+  /**
+   * Dropped once the body has ended or failed: after that there is nothing to pause, resume or
+   * abort, and an ended body that V8 has already moved to the old generation would otherwise
+   * keep undici's controller, and through it the request's handler and everything the request
+   * touched, alive through every young-generation collection until the next full one.
+   */
+  private controller: Dispatcher.DispatchController | undefined;
+
+  constructor(controller: Dispatcher.DispatchController) {
+    this.controller = controller;
+  }
 
   /**
    * From the handler: one chunk of the body. A waiting reader gets it in a microtask, together
@@ -44,12 +54,13 @@ export class UpstreamBody implements AsyncIterable<Buffer> {
       this.deliveryScheduled = true;
       queueMicrotask(this.deliver);
     }
-    if (this.buffered > HIGH_WATER_BYTES) this.controller.pause();
+    if (this.buffered > HIGH_WATER_BYTES) this.controller?.pause();
   }
 
   /** From the handler: the body is complete. */
   end(): void {
     this.ended = true;
+    this.controller = undefined;
     if (this.chunks.length === 0) this.settleWaiter();
   }
 
@@ -58,6 +69,7 @@ export class UpstreamBody implements AsyncIterable<Buffer> {
     if (this.ended) return;
     this.failed = true;
     this.failure = err;
+    this.controller = undefined;
     if (this.chunks.length === 0) this.settleWaiter();
   }
 
@@ -75,7 +87,7 @@ export class UpstreamBody implements AsyncIterable<Buffer> {
       next: () => this.next(),
       return: (): Promise<IteratorResult<Buffer>> => {
         // The reader stopped before the end: nothing will read the rest, so close the request.
-        if (!this.ended && !this.failed) this.controller.abort(new Error('The upstream body was not read to the end'));
+        if (!this.ended && !this.failed) this.controller?.abort(new Error('The upstream body was not read to the end'));
         this.chunks = [];
         return Promise.resolve({ value: undefined, done: true });
       },
@@ -105,7 +117,7 @@ export class UpstreamBody implements AsyncIterable<Buffer> {
     const all = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, this.buffered);
     this.chunks = [];
     this.buffered = 0;
-    if (this.controller.paused) this.controller.resume();
+    if (this.controller?.paused) this.controller.resume();
     return all;
   }
 

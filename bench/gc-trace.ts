@@ -1,0 +1,51 @@
+/**
+ * @module bench/gc-trace
+ * Reads what `node --trace-gc-nvp` prints, one line per collection
+ * (`... pause=2.7 mutator=41.8 gc=s ... allocated=14864176 promoted=0 ...`), into totals: how much
+ * was allocated and how much moved to the old generation between collections, and how long the
+ * main thread stood still. `gc-probe.ts` takes them from ScaiGrid's and the floor proxy's output.
+ */
+
+export interface GcTotals {
+  /** Young-generation collections (scavenges; `gc=s`, or `gc=mmc` under `--minor-mc`). */
+  young: number;
+  /** Full collections (`gc=mc`). */
+  full: number;
+  /** Bytes allocated, as V8 reports them at each collection (since the previous one). */
+  allocatedBytes: number;
+  /** Bytes moved from the young to the old generation. */
+  promotedBytes: number;
+  /** Main-thread pause of every collection, ms. */
+  pauseMs: number;
+}
+
+const FIELD = /(?:^|\s)(pause|gc|allocated|promoted)=(\S+)/g;
+
+/** Totals of every complete `--trace-gc-nvp` line in `output` (other output is ignored). */
+export function gcTotals(output: string): GcTotals {
+  const totals: GcTotals = { young: 0, full: 0, allocatedBytes: 0, promotedBytes: 0, pauseMs: 0 };
+  for (const line of output.split('\n')) {
+    const fields = new Map<string, string>();
+    for (const [, name, value] of line.matchAll(FIELD)) if (!fields.has(name!)) fields.set(name!, value!);
+    const kind = fields.get('gc');
+    // A line cut off mid-write (the process still printing) lacks its later fields.
+    if (!kind || !fields.has('promoted')) continue;
+    if (kind === 'mc') totals.full++;
+    else totals.young++;
+    totals.allocatedBytes += Number(fields.get('allocated') ?? 0);
+    totals.promotedBytes += Number(fields.get('promoted'));
+    totals.pauseMs += Number(fields.get('pause') ?? 0);
+  }
+  return totals;
+}
+
+/** What happened between two readings of the same output. */
+export function gcBetween(before: GcTotals, after: GcTotals): GcTotals {
+  return {
+    young: after.young - before.young,
+    full: after.full - before.full,
+    allocatedBytes: after.allocatedBytes - before.allocatedBytes,
+    promotedBytes: after.promotedBytes - before.promotedBytes,
+    pauseMs: after.pauseMs - before.pauseMs,
+  };
+}
