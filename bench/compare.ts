@@ -15,7 +15,7 @@
 import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { cleanRedis, cpuMicros, hasTaskset, rssMb, MODELS, newApiKey, startGateway, startMock, type RunningGateway } from './gateway.js';
+import { chatBody, cleanRedis, cpuMicros, hasTaskset, rssMb, MODELS, newApiKey, startGateway, startMock, type RunningGateway } from './gateway.js';
 import { runLoad } from './load.js';
 import { pinLocalRedis } from './redis-pinning.js';
 
@@ -54,12 +54,7 @@ const started: RunningGateway[] = [];
 // A failed run (a gateway that does not start, a load error) must not leave gateways behind.
 process.once('exit', () => started.forEach((g) => { try { process.kill(g.pid, 'SIGKILL'); } catch { /* gone already */ } }));
 const track = (g: RunningGateway) => (started.push(g), g);
-const body = JSON.stringify({
-  model: MODELS.fast,
-  messages: [{ role: 'system', content: 'You are a helpful assistant.' }, { role: 'user', content: 'Write one sentence about a fox.' }],
-  max_tokens: 64,
-  ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
-});
+const body = chatBody(MODELS.fast, stream);
 const target = (g: RunningGateway) => ({ url: `${g.url}/oai/v1/chat/completions`, headers: { authorization: `Bearer ${apiKey}` } });
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const percent = (change: number) => `${change >= 0 ? '+' : ''}${(change * 100).toFixed(1)} %`;

@@ -33,6 +33,23 @@ export const MODELS = { fast: 'bench', slow: 'bench-slow' } as const;
 export const UPSTREAM_MODELS = { fast: 'mock-model', slow: 'mock-model-delay-5' } as const;
 
 const BASE62 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+/**
+ * The chat request every bench tool sends: a system and a user message, `max_tokens` 64, and
+ * for a stream `stream_options.include_usage`. `probe` marks a first-byte probe for the mock to
+ * time (see mock-upstream.ts).
+ */
+export function chatBody(model: string, stream: boolean, probe?: string): string {
+  return JSON.stringify({
+    model,
+    messages: [
+      { role: 'system', content: 'You are a helpful assistant.' },
+      { role: 'user', content: probe === undefined ? 'Write one sentence about a fox.' : `Write one sentence about a fox. probe:${probe}` },
+    ],
+    max_tokens: 64,
+    ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
+  });
+}
+
 export function newApiKey(): string {
   let s = 'sgk_';
   for (let i = 0; i < 43; i++) s += BASE62[randomInt(62)];

@@ -12,7 +12,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import { cpuMicros, hasTaskset, MODELS, newApiKey, startFloorProxy, startGateway, startMock, UPSTREAM_MODELS } from './gateway.js';
+import { chatBody, cpuMicros, hasTaskset, MODELS, newApiKey, startFloorProxy, startGateway, startMock, UPSTREAM_MODELS } from './gateway.js';
 import { gcBetween, gcTotals, type GcTotals } from './gc-trace.js';
 import { runLoad, type Target } from './load.js';
 import { pinLocalRedis } from './redis-pinning.js';
@@ -34,13 +34,7 @@ const seconds = Number(args.seconds);
 const pin = hasTaskset();
 if (pin) spawnSync('taskset', ['-a', '-cp', '1', String(process.pid)], { stdio: 'ignore' });
 const redisPinning = pin ? await pinLocalRedis(process.env.SCAIGRID_REDIS_URL, 1) : undefined;
-const body = (model: string) =>
-  JSON.stringify({
-    model,
-    messages: [{ role: 'system', content: 'You are a helpful assistant.' }, { role: 'user', content: 'Write one sentence about a fox.' }],
-    max_tokens: 64,
-    ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
-  });
+const body = (model: string) => chatBody(model, stream);
 
 const mock = await startMock(pin);
 const apiKey = newApiKey();

@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { coldStart } from './cold-start.js';
-import { BENCH_KEY_ENV, benchConfig, cleanRedis, cpuMicros, hasTaskset, loadedPlugins, MODELS, newApiKey, root, rssMb, startFloorProxy, startGateway, startMock, UPSTREAM_MODELS } from './gateway.js';
+import { BENCH_KEY_ENV, benchConfig, chatBody, cleanRedis, cpuMicros, hasTaskset, loadedPlugins, MODELS, newApiKey, root, rssMb, startFloorProxy, startGateway, startMock, UPSTREAM_MODELS } from './gateway.js';
 import { monotonicUs } from './clock.js';
 import { abandonStream, closeProbes, runLoad, streamTiming, type Target } from './load.js';
 import type { MockStats, ProbeStamps } from './mock-upstream.js';
@@ -63,19 +63,6 @@ const ALL_SCENARIOS: Scenario[] = [
   { name: 'stream 5ms/chunk', stream: true, slow: true },
 ];
 const scenarios = args.scenarios ? ALL_SCENARIOS.filter((s) => args.scenarios!.split(',').includes(s.name)) : ALL_SCENARIOS;
-
-/** A request body; `probe` marks a first-byte probe for the mock to time (see mock-upstream.ts). */
-function body(model: string, stream: boolean, probe?: string): string {
-  return JSON.stringify({
-    model,
-    messages: [
-      { role: 'system', content: 'You are a helpful assistant.' },
-      { role: 'user', content: probe === undefined ? 'Write one sentence about a fox.' : `Write one sentence about a fox. probe:${probe}` },
-    ],
-    max_tokens: 64,
-    ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
-  });
-}
 
 // ---- progress line -------------------------------------------------------------------------
 const warmupSeconds = quick ? 1 : 2;
@@ -127,7 +114,7 @@ let probeCount = 0;
  */
 async function firstByteProbe(target: Target, model: string): Promise<{ ttfbMs: number; inUs: number; outUs: number }> {
   const id = String(++probeCount);
-  const timing = await streamTiming(target, body(model, true, id));
+  const timing = await streamTiming(target, chatBody(model, true, id));
   const stamps = (await (await fetch(`http://127.0.0.1:${mock.port}/stamps/${id}`)).json()) as ProbeStamps;
   return { ttfbMs: timing.ttfb, inUs: stamps.receivedUs - timing.sentUs, outUs: timing.firstByteUs - stamps.firstEventUs };
 }
@@ -158,22 +145,22 @@ try {
   // Prove the path: one request through ScaiGrid reaches the mock and comes back whole.
   startPhase('checking the request path', 0);
   const before = await mockStats(mock.port);
-  const res = await fetch(viaGateway().url, { method: 'POST', headers: { 'content-type': 'application/json', ...viaGateway().headers }, body: body(MODELS.fast, false) });
+  const res = await fetch(viaGateway().url, { method: 'POST', headers: { 'content-type': 'application/json', ...viaGateway().headers }, body: chatBody(MODELS.fast, false) });
   const answer = (await res.json()) as { choices?: { message?: { content?: string } }[]; usage?: { total_tokens?: number } };
   const after = await mockStats(mock.port);
   if (res.status !== 200 || after.requests !== before.requests + 1 || !answer.choices?.[0]?.message?.content?.startsWith('The quick brown fox')) {
     throw new Error(`the check request did not reach the mock as expected: status ${res.status}, mock requests ${before.requests} → ${after.requests}, body ${JSON.stringify(answer)}\n${gateway.output()}`);
   }
-  const floorAnswer = await fetch(viaFloor().url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body(UPSTREAM_MODELS.fast, false) });
+  const floorAnswer = await fetch(viaFloor().url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: chatBody(UPSTREAM_MODELS.fast, false) });
   if (floorAnswer.status !== 200 || !((await floorAnswer.text()).includes('The quick brown fox'))) throw new Error(`the floor proxy did not forward the check request: status ${floorAnswer.status}`);
-  const streamCheck = await streamTiming(viaGateway(), body(MODELS.fast, true));
+  const streamCheck = await streamTiming(viaGateway(), chatBody(MODELS.fast, true));
   const contentChunks = streamCheck.text.split('\n\n').filter((e) => e.includes('"content"')).length;
   if (streamCheck.status !== 200 || !streamCheck.text.includes('data: [DONE]') || contentChunks < 20) {
     throw new Error(`the check stream was not forwarded whole: status ${streamCheck.status}, ${contentChunks} content events\n${streamCheck.text.slice(0, 2000)}`);
   }
   // A client that leaves mid-stream must abort the upstream request.
   const abortedBefore = (await mockStats(mock.port)).streamsAborted;
-  await abandonStream(viaGateway(), body(MODELS.slow, true));
+  await abandonStream(viaGateway(), chatBody(MODELS.slow, true));
   let abortReachedUpstream = false;
   for (let i = 0; i < 50 && !abortReachedUpstream; i++) {
     await new Promise((r) => setTimeout(r, 20));
@@ -184,8 +171,8 @@ try {
   loadWindow.fromUs = monotonicUs();
   for (const s of scenarios) {
     startPhase(`warm-up ${s.name}`, warmupSeconds);
-    await runLoad(viaGateway(), body(s.slow ? MODELS.slow : MODELS.fast, s.stream), 16, warmupSeconds);
-    if (floorConnections.length > 0) await runLoad(viaFloor(), body(s.slow ? UPSTREAM_MODELS.slow : UPSTREAM_MODELS.fast, s.stream), 16, 1);
+    await runLoad(viaGateway(), chatBody(s.slow ? MODELS.slow : MODELS.fast, s.stream), 16, warmupSeconds);
+    if (floorConnections.length > 0) await runLoad(viaFloor(), chatBody(s.slow ? UPSTREAM_MODELS.slow : UPSTREAM_MODELS.fast, s.stream), 16, 1);
   }
 
   const cells: CellResult[] = scenarios.flatMap((s) => connections.map((c) => ({ scenario: s.name, connections: c, rounds: [] })));
@@ -196,17 +183,17 @@ try {
         const label = `round ${round}/${rounds} · ${s.name} · ${c} conn`;
         const cell = cells.find((x) => x.scenario === s.name && x.connections === c)!;
         startPhase(`${label} · direct`, seconds + 0.3);
-        const d = await runLoad(direct(), body(s.slow ? UPSTREAM_MODELS.slow : UPSTREAM_MODELS.fast, s.stream), c, seconds);
+        const d = await runLoad(direct(), chatBody(s.slow ? UPSTREAM_MODELS.slow : UPSTREAM_MODELS.fast, s.stream), c, seconds);
         startPhase(`${label} · ScaiGrid`, seconds + 0.3);
         const cpuBefore = cpuMicros(gateway.pid);
-        const g = await runLoad(viaGateway(), body(s.slow ? MODELS.slow : MODELS.fast, s.stream), c, seconds);
+        const g = await runLoad(viaGateway(), chatBody(s.slow ? MODELS.slow : MODELS.fast, s.stream), c, seconds);
         const cpu = cpuMicros(gateway.pid) - cpuBefore;
         const result: RoundResult = { direct: d, gateway: g, cpuPerRequest: g.requests > 0 ? cpu / g.requests : Number.NaN };
         if (floorConnections.includes(c)) {
           startPhase(`${label} · floor proxy`, seconds + 0.3);
           const floorCpuBefore = cpuMicros(floor.pid);
           // The floor gets the upstream model name: it forwards the body as it is.
-          const f = await runLoad(viaFloor(), body(s.slow ? UPSTREAM_MODELS.slow : UPSTREAM_MODELS.fast, s.stream), c, seconds);
+          const f = await runLoad(viaFloor(), chatBody(s.slow ? UPSTREAM_MODELS.slow : UPSTREAM_MODELS.fast, s.stream), c, seconds);
           const floorCpu = cpuMicros(floor.pid) - floorCpuBefore;
           result.floor = { result: f, cpuPerRequest: f.requests > 0 ? floorCpu / f.requests : Number.NaN };
         }
