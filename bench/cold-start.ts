@@ -50,10 +50,12 @@ export async function measureColdStart(config?: string, env: NodeJS.ProcessEnv =
   const cwd = mkdtempSync(join(tmpdir(), 'sg-cold-'));
   const port = await freePort();
   const started = performance.now();
-  const child = spawn(process.execPath, serverCommand(), {
+  const command = serverCommand();
+  const child = spawn(process.execPath, command.args, {
     cwd: root,
     env: {
       ...process.env,
+      ...command.env,
       SCAIGRID_PORT: String(port),
       SCAIGRID_LOG_LEVEL: 'warn',
       SCAIGRID_DATABASE_URL: `sqlite:${join(cwd, 'gw.db')}`,

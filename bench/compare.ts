@@ -13,9 +13,9 @@
  * SCAIGRID_REDIS_URL=redis://127.0.0.1:6379/0 npx tsx bench/compare.ts --base ../base --scenario stream
  */
 import { spawnSync } from 'node:child_process';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { chatBody, cleanRedis, cpuMicros, hasTaskset, rssMb, MODELS, newApiKey, startGateway, startMock, type RunningGateway } from './gateway.js';
+import { chatBody, cleanRedis, cpuMicros, hasTaskset, rssMb, MODELS, startCommandOf, newApiKey, startGateway, startMock, type RunningGateway } from './gateway.js';
 import { runLoad } from './load.js';
 import { pinLocalRedis } from './redis-pinning.js';
 
@@ -72,7 +72,7 @@ for (let pair = 0; pair < pairs; pair++) {
   const gateways: Record<'this' | 'base', RunningGateway> = {
     // Each in its own Redis namespace: nothing one does (counters, queued usage) lands on the other.
     this: track(await startGateway({ upstreamPort, apiKey, cpu: 0, nodeFlags: args['this-node-flag'], env: { SCAIGRID_REDIS_NAMESPACE: namespace('a'), ...thisEnv } })),
-    base: track(await startGateway({ upstreamPort, apiKey, cpu: 0, cwd: base, serverScript: join(base, 'packages/server/scripts/start.mjs'), env: { SCAIGRID_REDIS_NAMESPACE: namespace('b') } })),
+    base: track(await startGateway({ upstreamPort, apiKey, cpu: 0, cwd: base, serverCommand: startCommandOf(base), env: { SCAIGRID_REDIS_NAMESPACE: namespace('b') } })),
   };
   for (const name of ['this', 'base'] as const) await runLoad(target(gateways[name]), body, connections, 2);
   const pairResults: Record<'this' | 'base', number[]> = { this: [], base: [] };

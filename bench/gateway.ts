@@ -113,9 +113,9 @@ export interface GatewayOptions {
   apiKey: string;
   /** `taskset -c <cpu>` when set and taskset exists. */
   cpu?: number;
-  /** The server's start script (default: this checkout's, see `serverCommand`); `bench/compare.ts` runs another checkout's. */
-  serverScript?: string;
-  /** Extra node flags, e.g. `--cpu-prof`. */
+  /** How to start the server (default: this checkout's `pnpm start`, see `serverCommand`); `bench/compare.ts` runs another checkout's. */
+  serverCommand?: StartCommand;
+  /** Extra node flags, e.g. `--cpu-prof`; given after the start script's own, so one of the same name wins. */
   nodeFlags?: string[];
   /** Extra environment on top of the defaults (fresh sqlite file and blob dir in a temp dir). */
   env?: NodeJS.ProcessEnv;
@@ -133,13 +133,38 @@ export interface RunningGateway {
   output(): string;
 }
 
+/** How a checkout's `pnpm start` runs node: the environment its script sets, and node's arguments. */
+export interface StartCommand {
+  env: Record<string, string>;
+  /** Node flags, then the start script as an absolute path. */
+  args: string[];
+}
+
 /**
- * The node arguments that run the server as `pnpm start` does (the bundle, rebuilt first when
- * a source changed); `SCAIGRID_BENCH_TSX=1` runs the TypeScript sources through tsx instead.
+ * A checkout's `pnpm start` script (`[NAME=value ...] node [flags] <script>`) as a command to
+ * spawn, so the bench measures what an operator runs, memory settings included.
  */
-export function serverCommand(): string[] {
-  if (process.env.SCAIGRID_BENCH_TSX === '1') return ['--import', 'tsx', join(root, 'packages/server/src/main.ts')];
-  return [join(root, 'packages/server/scripts/start.mjs')];
+export function startCommandOf(checkout: string): StartCommand {
+  const scripts = (JSON.parse(readFileSync(join(checkout, 'package.json'), 'utf8')) as { scripts?: Record<string, string> }).scripts ?? {};
+  const words = (scripts.start ?? '').trim().split(/\s+/);
+  const env: Record<string, string> = {};
+  while (/^[A-Za-z_][A-Za-z0-9_]*=/.test(words[0] ?? '')) {
+    const assignment = words.shift()!;
+    env[assignment.slice(0, assignment.indexOf('='))] = assignment.slice(assignment.indexOf('=') + 1);
+  }
+  if (words[0] !== 'node' || words.length < 2) throw new Error(`${checkout}/package.json: "start" is not "[NAME=value ...] node [flags] <script>": ${scripts.start}`);
+  return { env, args: words.slice(1).map((word) => (word.startsWith('-') ? word : join(checkout, word))) };
+}
+
+/**
+ * How to run the server as `pnpm start` does (the bundle, rebuilt first when a source changed,
+ * with the script's environment and V8 flags); `SCAIGRID_BENCH_TSX=1` runs the TypeScript
+ * sources through tsx instead, with the same settings.
+ */
+export function serverCommand(): StartCommand {
+  const command = startCommandOf(root);
+  if (process.env.SCAIGRID_BENCH_TSX !== '1') return command;
+  return { env: command.env, args: [...command.args.filter((word) => word.startsWith('-')), '--import', 'tsx', join(root, 'packages/server/src/main.ts')] };
 }
 
 export function hasTaskset(): boolean {
@@ -151,13 +176,16 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const configFile = join(dir, 'scaigrid.yaml');
   writeFileSync(configFile, benchConfig(options.upstreamPort, options.cwd ?? root));
   const port = await freePort();
-  const nodeArgs = [...(options.nodeFlags ?? []), ...(options.serverScript ? [options.serverScript] : serverCommand())];
+  const command = options.serverCommand ?? serverCommand();
+  // V8 takes the last of a repeated flag: the caller's come after the start script's.
+  const nodeArgs = [...command.args.slice(0, -1), ...(options.nodeFlags ?? []), command.args.at(-1)!];
   const [cmd, args] = options.cpu !== undefined && hasTaskset() ? ['taskset', ['-c', String(options.cpu), process.execPath, ...nodeArgs]] : [process.execPath, nodeArgs];
   const started = performance.now();
   const child: ChildProcess = spawn(cmd, args as string[], {
     cwd: options.cwd ?? root,
     env: {
       ...process.env,
+      ...command.env,
       SCAIGRID_CONFIG: configFile,
       SCAIGRID_PORT: String(port),
       SCAIGRID_LOG_LEVEL: process.env.SCAIGRID_LOG_LEVEL ?? 'warn',
