@@ -12,10 +12,9 @@
  * `node packages/server/scripts/start.mjs` does not allow. An operator's own
  * `--heap-growing-percent` (NODE_OPTIONS or the command line) wins.
  *
- * The young generation is left at V8's size (32 MB once grown): capping it with
- * `NODE_OPTIONS=--max-semi-space-size=4` takes another ~25 MB off RSS but quadruples the
- * scavenges, about +100-150 µs of GC per request at 16-64 connections. That trade is the
- * operator's to make.
+ * The young generation's cap is not set here: V8 sizes it once, when the isolate starts, and a
+ * flag set later does nothing. `pnpm start` gives it on node's command line
+ * (`--max-semi-space-size=8`, see package.json and docs/operations.md "Memory").
  *
  * It is applied once the server is serving: during the boot the heap only grows, and a tight
  * growth factor there meant a major collection every few MB (+150-250 ms CPU to /ready).
