@@ -40,13 +40,13 @@ it('keeps the heap near what is live where V8 alone lets it grow far past', () =
 }, 60_000);
 
 it('leaves the growth to the operator when they set it with node flags', () => {
-  expect(tuneHeap({ execArgv: ['--heap-growing-percent=50'], nodeOptions: '' })).toEqual([]);
+  expect(tuneHeap({ execArgv: ['--heap-growing-percent=30'], nodeOptions: '' })).toEqual([]);
   expect(tuneHeap({ execArgv: [], nodeOptions: '--optimize-for-size --enable-source-maps' })).toEqual([]);
   // Sizing the young generation or capping the old one is orthogonal to how fast the old one grows.
-  expect(tuneHeap({ execArgv: ['--max-semi-space-size=4'], nodeOptions: '--max-old-space-size=512' })).toEqual(['--heap-growing-percent=20']);
+  expect(tuneHeap({ execArgv: ['--max-semi-space-size=4'], nodeOptions: '--max-old-space-size=512' })).toEqual(['--heap-growing-percent=50']);
 });
 
 it('is off with SCAIGRID_HEAP_TUNING=off (tail latency over memory)', () => {
   expect(tuneHeap({ execArgv: [], nodeOptions: '', setting: 'off' })).toEqual([]);
-  expect(tuneHeap({ execArgv: [], nodeOptions: '', setting: undefined })).toEqual(['--heap-growing-percent=20']);
+  expect(tuneHeap({ execArgv: [], nodeOptions: '', setting: undefined })).toEqual(['--heap-growing-percent=50']);
 });
