@@ -15,7 +15,7 @@
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { chatBody, cleanRedis, cpuMicros, hasTaskset, rssMb, MODELS, startCommandOf, newApiKey, startGateway, startMock, type RunningGateway } from './gateway.js';
+import { assignments, chatBody, cleanRedis, cpuMicros, hasTaskset, rssMb, MODELS, startCommandOf, newApiKey, startGateway, startMock, type RunningGateway } from './gateway.js';
 import { runLoad } from './load.js';
 import { pinLocalRedis } from './redis-pinning.js';
 
@@ -55,7 +55,7 @@ const mock = await startMock(pin);
 const upstreamPort = mock.port;
 
 const apiKey = newApiKey();
-const thisEnv = Object.fromEntries(args['this-env']!.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+const thisEnv = assignments(args['this-env']!);
 const started: RunningGateway[] = [];
 // A failed run (a gateway that does not start, a load error) must not leave gateways behind.
 process.once('exit', () => started.forEach((g) => { try { process.kill(g.pid, 'SIGKILL'); } catch { /* gone already */ } }));

@@ -140,6 +140,11 @@ export interface StartCommand {
   args: string[];
 }
 
+/** `NAME=value` words (a shell's assignments, `--env` options) as an environment; the value may hold `=`. */
+export function assignments(words: readonly string[]): Record<string, string> {
+  return Object.fromEntries(words.map((word) => [word.slice(0, word.indexOf('=')), word.slice(word.indexOf('=') + 1)]));
+}
+
 /**
  * A checkout's `pnpm start` script (`[NAME=value ...] node [flags] <script>`) as a command to
  * spawn, so the bench measures what an operator runs, memory settings included.
@@ -147,11 +152,8 @@ export interface StartCommand {
 export function startCommandOf(checkout: string): StartCommand {
   const scripts = (JSON.parse(readFileSync(join(checkout, 'package.json'), 'utf8')) as { scripts?: Record<string, string> }).scripts ?? {};
   const words = (scripts.start ?? '').trim().split(/\s+/);
-  const env: Record<string, string> = {};
-  while (/^[A-Za-z_][A-Za-z0-9_]*=/.test(words[0] ?? '')) {
-    const assignment = words.shift()!;
-    env[assignment.slice(0, assignment.indexOf('='))] = assignment.slice(assignment.indexOf('=') + 1);
-  }
+  const leading = words.findIndex((word) => !/^[A-Za-z_][A-Za-z0-9_]*=/.test(word));
+  const env = assignments(words.splice(0, leading === -1 ? words.length : leading));
   if (words[0] !== 'node' || words.length < 2) throw new Error(`${checkout}/package.json: "start" is not "[NAME=value ...] node [flags] <script>": ${scripts.start}`);
   return { env, args: words.slice(1).map((word) => (word.startsWith('-') ? word : join(checkout, word))) };
 }

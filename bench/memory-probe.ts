@@ -13,7 +13,7 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { chatBody, hasTaskset, MODELS, newApiKey, root, startGateway, startMock, type RunningGateway } from './gateway.js';
+import { assignments, chatBody, hasTaskset, MODELS, newApiKey, root, startGateway, startMock, type RunningGateway } from './gateway.js';
 import { runLoad, type Target } from './load.js';
 import { breakdown, parseSmaps } from './smaps.js';
 
@@ -60,7 +60,7 @@ async function row(phase: string, gateway: RunningGateway): Promise<string> {
 const pin = hasTaskset();
 const mock = await startMock(pin);
 const apiKey = newApiKey();
-const env = Object.fromEntries(args.env!.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+const env = assignments(args.env!);
 const gateway = await startGateway({ upstreamPort: mock.port, apiKey, cpu: pin ? 0 : undefined, env, nodeFlags: ['--import', join(root, 'bench/heap-report.mjs'), ...args['node-flag']!] });
 try {
   const target: Target = { url: `${gateway.url}/oai/v1/chat/completions`, headers: { authorization: `Bearer ${apiKey}` } };
