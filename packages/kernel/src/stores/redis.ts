@@ -12,6 +12,7 @@ import type { RedisStore } from './types.js';
 import { redactUrl, urlScheme } from './redact-url.js';
 import { routeScripts } from './script-route.js';
 import { coalesceWritesPerTurn } from './write-coalescing.js';
+import { ExpirySweeper } from './embedded-expiry.js';
 
 export interface OpenRedisOptions {
   /** Prepended to every key as `<namespace>:`; default `sg`. */
@@ -64,13 +65,26 @@ async function memoryStore(url: string, namespace: string): Promise<RedisStore> 
   const name = url.slice('memory:'.length).replace(/^\/\//, '').replace(/\/+$/, '');
   const host = name === '' ? `scaigrid-memory-${++memoryStoreCount}-${process.pid}` : `scaigrid-memory-named-${name}`;
   const scripts = runScriptsIn();
-  return createStore(url, namespace, true, ({ keyPrefix }) =>
-    scripts(new RedisMock({ host, port: 6379, db: 0, keyPrefix })) as unknown as Redis,
-    name === '',
+  // ioredis-mock deletes an expired key only when it is touched again (embedded-expiry.ts).
+  const expiry = new ExpirySweeper();
+  expiry.start();
+  return createStore(
+    url,
+    namespace,
+    true,
+    ({ keyPrefix }) => expiry.track(scripts(new RedisMock({ host, port: 6379, db: 0, keyPrefix }))) as unknown as Redis,
+    { privateData: name === '', onClose: () => expiry.stop() },
   );
 }
 
-function createStore(url: string, namespace: string, embedded: boolean, make: Factory, privateData = false): RedisStore {
+interface StoreOptions {
+  /** An anonymous memory store: its data is flushed on close. */
+  privateData?: boolean;
+  onClose?(): void;
+}
+
+function createStore(url: string, namespace: string, embedded: boolean, make: Factory, options: StoreOptions = {}): RedisStore {
+  const { privateData = false } = options;
   const clients = new Map<string, Redis>();
   let closed = false;
   // Every module's Lua scripts on a real server (script-route.ts); made with the first client.
@@ -111,6 +125,7 @@ function createStore(url: string, namespace: string, embedded: boolean, make: Fa
     async close() {
       if (closed) return;
       closed = true;
+      options.onClose?.();
       const all = [...clients.values(), ...(scripts ? [scripts] : [])];
       clients.clear();
       // An anonymous memory store's data would otherwise stay in ioredis-mock's global map for the process lifetime.
