@@ -20,8 +20,22 @@
 import fengari from 'fengari';
 import { CommandError, embeddedCommands, type CommandReply, type MockDataset } from './embedded-commands.js';
 
-const { lua, lauxlib, lualib, to_luastring: toLua } = fengari;
+const { lua, lauxlib, lualib } = fengari;
 type State = fengari.LuaState;
+
+/*
+ * Strings cross between JS and Lua here rather than through fengari's to_luastring and
+ * lua_tojsstring, which convert one character at a time. Its JS strings are built with `+=`,
+ * so one of n characters is a rope of n - 12 V8 cons cells (~32 bytes each) until something
+ * flattens it: every key and value a script wrote was stored that way, ~780 bytes for a
+ * 40-character key. The native UTF-8 codecs give flat strings, and fresh byte arrays (Lua keeps
+ * the array it is given as the string, so it must not be a view of Buffer's shared pool).
+ */
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const toLua = (text: string): Uint8Array => encoder.encode(text);
+/** The string or number at `index` as JS text (a number is converted in place, as lua_tolstring does). */
+const jsString = (L: State, index: number): string => decoder.decode(lua.lua_tolstring(L, index));
 
 /** The `redis` table scripts see, over the JS command bridge `__scaigrid_call`. */
 const PRELUDE = `
@@ -55,7 +69,7 @@ export class EmbeddedLua {
     lualib.luaL_openlibs(L);
     lua.lua_pushjsfunction(L, (state: State) => this.callCommand(state));
     lua.lua_setglobal(L, toLua('__scaigrid_call'));
-    if (lauxlib.luaL_dostring(L, toLua(PRELUDE)) !== 0) throw new Error(`embedded Lua prelude failed: ${lua.lua_tojsstring(L, -1)}`);
+    if (lauxlib.luaL_dostring(L, toLua(PRELUDE)) !== 0) throw new Error(`embedded Lua prelude failed: ${jsString(L, -1)}`);
     this.L = L;
   }
 
@@ -65,7 +79,7 @@ export class EmbeddedLua {
     const { L } = this;
     const code = toLua(source);
     if (lauxlib.luaL_loadbuffer(L, code, code.length, toLua('@user_script')) !== 0) {
-      const message = lua.lua_tojsstring(L, -1);
+      const message = jsString(L, -1);
       lua.lua_pop(L, 1);
       throw new Error(`ERR Error compiling script: ${message}`);
     }
@@ -129,7 +143,7 @@ function setStringArray(L: State, name: string, values: readonly string[]): void
 /** A command argument as Redis takes it from Lua: a string, or a number in its shortest form. */
 function argumentText(L: State, index: number): string {
   const type = lua.lua_type(L, index);
-  if (type === lua.LUA_TSTRING) return lua.lua_tojsstring(L, index);
+  if (type === lua.LUA_TSTRING) return jsString(L, index);
   if (type === lua.LUA_TNUMBER) return String(lua.lua_tonumber(L, index));
   throw new CommandError('ERR Lua redis lib command arguments must be strings or integers');
 }
@@ -156,7 +170,7 @@ function pushReplyTable(L: State, field: 'err' | 'ok', text: string): void {
 
 /** The string in field `err` or `ok` of the table at `index`, if it holds one; the stack is left as it was. */
 function replyTableText(L: State, index: number, field: 'err' | 'ok'): string | undefined {
-  const text = lua.lua_getfield(L, index, toLua(field)) === lua.LUA_TSTRING ? lua.lua_tojsstring(L, -1) : undefined;
+  const text = lua.lua_getfield(L, index, toLua(field)) === lua.LUA_TSTRING ? jsString(L, -1) : undefined;
   lua.lua_pop(L, 1);
   return text;
 }
@@ -164,7 +178,7 @@ function replyTableText(L: State, index: number, field: 'err' | 'ok'): string | 
 /** The text of a raised error: a `{err = ...}` table's message, or the value as a string. */
 function errorText(L: State, index: number): string {
   if (lua.lua_type(L, index) === lua.LUA_TTABLE) return replyTableText(L, index, 'err') ?? 'script raised a table without err';
-  return lua.lua_type(L, index) === lua.LUA_TSTRING || lua.lua_type(L, index) === lua.LUA_TNUMBER ? lua.lua_tojsstring(L, index) : 'script error';
+  return lua.lua_type(L, index) === lua.LUA_TSTRING || lua.lua_type(L, index) === lua.LUA_TNUMBER ? jsString(L, index) : 'script error';
 }
 
 /** The value at `index` as Redis would reply it (see the module doc). */
@@ -174,7 +188,7 @@ function toReply(L: State, index: number): ScriptReply {
     case lua.LUA_TNUMBER:
       return Math.trunc(lua.lua_tonumber(L, at));
     case lua.LUA_TSTRING:
-      return lua.lua_tojsstring(L, at);
+      return jsString(L, at);
     case lua.LUA_TBOOLEAN:
       return lua.lua_toboolean(L, at) ? 1 : null;
     case lua.LUA_TTABLE: {

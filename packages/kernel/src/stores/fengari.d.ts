@@ -5,7 +5,6 @@ declare module 'fengari' {
     type LuaString = Uint8Array;
   }
   const fengari: {
-    to_luastring(text: string): fengari.LuaString;
     lua: {
       LUA_REGISTRYINDEX: number;
       LUA_TNIL: number;
@@ -30,7 +29,8 @@ declare module 'fengari' {
       lua_setglobal(L: fengari.LuaState, name: fengari.LuaString): void;
       lua_settop(L: fengari.LuaState, index: number): void;
       lua_toboolean(L: fengari.LuaState, index: number): boolean;
-      lua_tojsstring(L: fengari.LuaState, index: number): string;
+      /** The string (or number, converted in place) at `index` as the bytes Lua holds. */
+      lua_tolstring(L: fengari.LuaState, index: number): fengari.LuaString;
       lua_tonumber(L: fengari.LuaState, index: number): number;
       lua_type(L: fengari.LuaState, index: number): number;
     };

@@ -98,6 +98,19 @@ function contract(name: string, url: () => string) {
       expect(await client.eval("redis.call('SET', KEYS[1], 3 * 2) return redis.call('GET', KEYS[1])", 1, 'six')).toBe('6');
     });
 
+    it('scripts: text beyond ASCII goes in, is stored and comes back as UTF-8', async () => {
+      const client = (await open()).client('lua');
+      const text = 'Grüße, 東京 😀 — a usage record';
+      // #ARGV[1] is the length in bytes, as Redis's Lua counts it.
+      expect(await client.eval("redis.call('RPUSH', KEYS[1], ARGV[1]) return {redis.call('LRANGE', KEYS[1], 0, 0)[1], #ARGV[1]}", 1, 'l', text)).toEqual([
+        text,
+        Buffer.byteLength(text),
+      ]);
+      expect(await client.lrange('l', 0, -1)).toEqual([text]);
+      await client.set('plain', text);
+      expect(await client.eval("return redis.call('GET', KEYS[1]) .. '!'", 1, 'plain')).toBe(`${text}!`);
+    });
+
     it('scripts: a failing command raises in redis.call and is returned by redis.pcall', async () => {
       const client = (await open()).client('lua');
       await client.set('text', 'abc');
