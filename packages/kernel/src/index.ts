@@ -17,6 +17,7 @@ export type { LoadedModule } from './registry/loaded-module.js';
 export { Kernel, type KernelOptions } from './kernel.js';
 export { nativeErrorResponse } from './http/error-response.js';
 export { nodeBodyResponse, type NodeBodyWriter } from './http/node-body.js';
+export { nodeResponseOf, setResponseHeaders } from './http/response-headers.js';
 export { clientSignal, PlainAbortSignal, type AbortSignalLike } from './http/client-signal.js';
 export { tableName } from './module-context.js';
 export { RedisScript } from './stores/redis-script.js';

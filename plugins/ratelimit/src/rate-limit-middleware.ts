@@ -12,7 +12,7 @@
  * a grant admits it). A request that fails earlier (an invalid body) is still counted, as it is
  * when the check is awaited.
  */
-import { GatewayError } from '@scaigrid/kernel';
+import { GatewayError, setResponseHeaders } from '@scaigrid/kernel';
 import type { MiddlewareHandler } from 'hono';
 import type { Logger } from 'pino';
 import { deferCheck } from '@scaigrid/plugin-inference';
@@ -85,14 +85,7 @@ export function rateLimitMiddleware(options: RateLimitMiddlewareOptions): Middle
     const admitted = await decision.catch(() => undefined);
     const shown = admitted?.allowed ? tightest(admitted.results) : undefined;
     if (!shown) return;
-    const headers = rateLimitHeaders(shown);
-    try {
-      for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value);
-    } catch {
-      // A response passed through from fetch has immutable headers; copy it once.
-      c.res = new Response(c.res.body, c.res);
-      for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value);
-    }
+    setResponseHeaders(c, rateLimitHeaders(shown));
   };
 }
 

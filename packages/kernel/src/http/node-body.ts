@@ -14,6 +14,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Context } from 'hono';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
+import { nodeResponseOf } from './response-headers.js';
 
 const NODE_BODY = Symbol.for('scaigrid.http.nodeBody');
 /** Marks the response the writer belongs to; never sent (a middleware may replace the response, e.g. by an error). */
@@ -27,10 +28,6 @@ export type NodeBodyWriter = (out: ServerResponse) => Promise<void>;
 
 type WithWriter = ServerResponse & { [NODE_BODY]?: NodeBodyWriter };
 
-function nodeResponseOf(c: Context): WithWriter | undefined {
-  const out = (c.env as { outgoing?: unknown } | undefined)?.outgoing;
-  return out && typeof (out as ServerResponse).writeHead === 'function' ? (out as WithWriter) : undefined;
-}
 
 /**
  * @example
@@ -42,7 +39,7 @@ export function nodeBodyResponse(
   init: { status?: number; headers?: Record<string, string> },
   fallback: () => ReadableStream<Uint8Array>,
 ): Response {
-  const out = nodeResponseOf(c);
+  const out = nodeResponseOf(c) as WithWriter | undefined;
   if (!out) return new Response(fallback(), init);
   out[NODE_BODY] = writer;
   return new Response(null, { status: init.status ?? 200, headers: { ...init.headers, [MARKER]: '1' } });

@@ -5,6 +5,7 @@
  */
 import type { MiddlewareHandler } from 'hono';
 import { newUlid } from '../ids.js';
+import { nodeResponseOf, setResponseHeaders } from './response-headers.js';
 
 declare module 'hono' {
   interface ContextVariableMap {
@@ -24,9 +25,13 @@ export function requestIdMiddleware(): MiddlewareHandler {
     const incoming = c.req.header('x-request-id');
     const id = incoming && ACCEPTED_ID.test(incoming) ? incoming : newRequestId();
     c.set('requestId', id);
+    // On Node's response the id survives a handler replacing the response object.
+    if (nodeResponseOf(c)) {
+      setResponseHeaders(c, { 'X-Request-Id': id });
+      return next();
+    }
     c.header('X-Request-Id', id);
     await next();
-    // A handler may have replaced the response object; the id must survive that.
-    c.res.headers.set('X-Request-Id', id);
+    setResponseHeaders(c, { 'X-Request-Id': id });
   };
 }
