@@ -27,8 +27,9 @@ type State = fengari.LuaState;
  * Strings cross between JS and Lua here rather than through fengari's to_luastring and
  * lua_tojsstring, which convert one character at a time. Its JS strings are built with `+=`,
  * so one of n characters is a rope of n - 12 V8 cons cells (~32 bytes each) until something
- * flattens it: every key and value a script wrote was stored that way, ~780 bytes for a
- * 40-character key. The native UTF-8 codecs give flat strings, and fresh byte arrays (Lua keeps
+ * flattens it, ~780 bytes for a 40-character string: every value a script wrote (a queued usage
+ * record, a hash field) was stored that way, and so was every key the expiry sweeper keeps
+ * (embedded-expiry.ts). The native UTF-8 codecs give flat strings, and fresh byte arrays (Lua keeps
  * the array it is given as the string, so it must not be a view of Buffer's shared pool).
  */
 const encoder = new TextEncoder();
