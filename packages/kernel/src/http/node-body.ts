@@ -28,7 +28,6 @@ export type NodeBodyWriter = (out: ServerResponse) => Promise<void>;
 
 type WithWriter = ServerResponse & { [NODE_BODY]?: NodeBodyWriter };
 
-
 /**
  * @example
  * return nodeBodyResponse(c, (out) => writeEventsTo(out), { status: 200, headers }, () => webStreamOfEvents());

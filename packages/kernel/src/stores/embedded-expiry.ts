@@ -26,8 +26,11 @@ import type { MockDataset } from './embedded-commands.js';
 type ExpiringClient = Pick<MockDataset, 'data' | 'expires'>;
 
 export class ExpirySweeper {
-  /** Per client: key → the deadline (epoch ms) the client last set for it. */
-  private readonly deadlines = new Map<ExpiringClient, Map<string, number>>();
+  /**
+   * Per client: key → the deadline (epoch ms) the client last set for it. Weak, so that a client
+   * the store hands out and the caller drops (`connect()`) is not kept for good by the sweeper.
+   */
+  private readonly deadlines = new WeakMap<ExpiringClient, Map<string, number>>();
   /** Second (epoch s, rounded up) → the keys filed to be looked at then. */
   private readonly due = new Map<number, [ExpiringClient, string][]>();
   /** The last second swept; filings at or before it would never be looked at. */
