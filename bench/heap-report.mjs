@@ -8,6 +8,6 @@ import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
 
 process.on('SIGUSR2', () => {
   const spaces = Object.fromEntries(getHeapSpaceStatistics().map((s) => [s.space_name, { physical: s.physical_space_size, used: s.space_used_size }]));
-  const { total_physical_size: physical, used_heap_size: used, malloced_memory: malloced } = getHeapStatistics();
-  process.stderr.write(`${JSON.stringify({ heapReport: { physical, used, malloced, spaces } })}\n`);
+  const { total_physical_size: physical, used_heap_size: used } = getHeapStatistics();
+  process.stderr.write(`${JSON.stringify({ heapReport: { physical, used, spaces } })}\n`);
 });

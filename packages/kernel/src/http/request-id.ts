@@ -25,12 +25,12 @@ export function requestIdMiddleware(): MiddlewareHandler {
     const incoming = c.req.header('x-request-id');
     const id = incoming && ACCEPTED_ID.test(incoming) ? incoming : newRequestId();
     c.set('requestId', id);
-    // On Node's response the id survives a handler replacing the response object.
+    // On Node's response the id survives a handler replacing the response object; elsewhere
+    // it goes on whichever response the handlers (or the error handler) left.
     if (nodeResponseOf(c)) {
       setResponseHeaders(c, { 'X-Request-Id': id });
       return next();
     }
-    c.header('X-Request-Id', id);
     await next();
     setResponseHeaders(c, { 'X-Request-Id': id });
   };

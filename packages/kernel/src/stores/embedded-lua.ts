@@ -35,6 +35,8 @@ type State = fengari.LuaState;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const toLua = (text: string): Uint8Array => encoder.encode(text);
+/** Names every script call uses, encoded once (Lua strings are immutable, so one array serves). */
+const NAME = { KEYS: toLua('KEYS'), ARGV: toLua('ARGV'), err: toLua('err'), ok: toLua('ok') };
 /** The string or number at `index` as JS text (a number is converted in place, as lua_tolstring does). */
 const jsString = (L: State, index: number): string => decoder.decode(lua.lua_tolstring(L, index));
 
@@ -132,13 +134,13 @@ export class EmbeddedLua {
   }
 }
 
-function setStringArray(L: State, name: string, values: readonly string[]): void {
+function setStringArray(L: State, name: 'KEYS' | 'ARGV', values: readonly string[]): void {
   lua.lua_createtable(L, values.length, 0);
   for (let i = 0; i < values.length; i++) {
     lua.lua_pushstring(L, toLua(values[i]));
     lua.lua_rawseti(L, -2, i + 1);
   }
-  lua.lua_setglobal(L, toLua(name));
+  lua.lua_setglobal(L, NAME[name]);
 }
 
 /** A command argument as Redis takes it from Lua: a string, or a number in its shortest form. */
@@ -166,12 +168,12 @@ function pushReply(L: State, reply: CommandReply): void {
 function pushReplyTable(L: State, field: 'err' | 'ok', text: string): void {
   lua.lua_createtable(L, 0, 1);
   lua.lua_pushstring(L, toLua(text));
-  lua.lua_setfield(L, -2, toLua(field));
+  lua.lua_setfield(L, -2, NAME[field]);
 }
 
 /** The string in field `err` or `ok` of the table at `index`, if it holds one; the stack is left as it was. */
 function replyTableText(L: State, index: number, field: 'err' | 'ok'): string | undefined {
-  const text = lua.lua_getfield(L, index, toLua(field)) === lua.LUA_TSTRING ? jsString(L, -1) : undefined;
+  const text = lua.lua_getfield(L, index, NAME[field]) === lua.LUA_TSTRING ? jsString(L, -1) : undefined;
   lua.lua_pop(L, 1);
   return text;
 }
