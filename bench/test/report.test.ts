@@ -80,3 +80,25 @@ it('shows what the floor proxy adds to a stream first byte beside what ScaiGrid 
   expect(markdown).toContain('| stream-slow | ScaiGrid | 1,500 | 1,400 |');
   expect(markdown).not.toContain('| stream-slow | floor proxy |');
 });
+
+it('puts what the floor proxy alone reaches beside each latency target, and a dash where the floor did not run', () => {
+  const at = (connections: number, floorP50: number): Report['cells'][number] => ({
+    scenario: 'non-stream',
+    connections,
+    rounds: [{ direct: load(2), gateway: load(3), cpuPerRequest: 200, floor: { result: load(floorP50), cpuPerRequest: 100 } }],
+  });
+  const markdown = renderReport({
+    ...report([]),
+    // 1 conn: floor p50 2.2 − direct 2 = +0.20 (meets ≤ 0.3). 16 conns: floor p99 6 − direct p99 4 = +2.00 (meets ≤ 2).
+    cells: [at(1, 2.2), at(16, 3)],
+    ttfb: [
+      { scenario: 'stream', direct: [1], gateway: [2], floor: [1.5], split: { direct: [], gateway: [], floor: [] } },
+      { scenario: 'stream 5ms/chunk', direct: [6], gateway: [8], floor: [7.25], split: { direct: [], gateway: [], floor: [] } },
+    ],
+  });
+  expect(markdown).toMatch(/\| added p50, non-streaming, 1 conn \| ≤ 0\.3 ms \| \+1\.00 ms \| \*\*not met\*\* \| \+0\.20 ms \(met\) \|/);
+  expect(markdown).toMatch(/\| added p99, non-streaming, 16 conns \| ≤ 2 ms \| \+2\.00 ms \| met \| \+2\.00 ms \(met\) \|/);
+  // The worst stream for the floor: 7.25 − 6 = +1.25 (misses ≤ 1).
+  expect(markdown).toMatch(/\| stream TTFB above direct \(worst stream\) \| ≤ 1 ms \| \+2\.00 ms \| \*\*not met\*\* \| \+1\.25 ms \(not met\) \|/);
+  expect(renderReport(report([{ direct: load(2), gateway: load(10), cpuPerRequest: 1000 }]))).toMatch(/\| added p99, non-streaming, 16 conns \| ≤ 2 ms \| \+16\.00 ms \| \*\*not met\*\* \| – \|/);
+});
