@@ -17,7 +17,11 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { assignments, chatBody, cleanRedis, cpuMicros, hasTaskset, rssMb, MODELS, startCommandOf, newApiKey, startGateway, startMock, type RunningGateway } from './gateway.js';
 import { runLoad } from './load.js';
+import { warmUp } from './warm-up.js';
 import { pinLocalRedis } from './redis-pinning.js';
+
+/** Warm-up bounds for each gateway (warm-up.ts). */
+const WARM_UP = { minSeconds: 2, maxSeconds: 20 };
 
 const { values: args } = parseArgs({
   options: {
@@ -80,11 +84,11 @@ for (let pair = 0; pair < pairs; pair++) {
     this: track(await startGateway({ upstreamPort, apiKey, cpu: 0, nodeFlags: args['this-node-flag'], env: { SCAIGRID_REDIS_NAMESPACE: namespace('a'), ...thisEnv } })),
     base: track(await startGateway({ upstreamPort, apiKey, cpu: 0, cwd: base, serverCommand: startCommandOf(base), env: { SCAIGRID_REDIS_NAMESPACE: namespace('b') } })),
   };
-  // Warm-up: a slow stream sends too few requests in 2 s to get the hot path compiled, so the
-  // fast stream goes first, as in the bench.
+  // Warm-up until throughput stops rising (warm-up.ts). A slow stream sends too few requests
+  // to get the hot path compiled, so the fast stream goes first, as in the bench.
   for (const name of ['this', 'base'] as const) {
-    if (args.scenario === 'stream-5ms') await runLoad(target(gateways[name]), BODIES.stream!, connections, 2);
-    await runLoad(target(gateways[name]), body, connections, 2);
+    if (args.scenario === 'stream-5ms') await warmUp(target(gateways[name]), BODIES.stream!, 16, WARM_UP);
+    await warmUp(target(gateways[name]), body, connections, WARM_UP);
   }
   const pairResults: Record<'this' | 'base', number[]> = { this: [], base: [] };
   for (let round = 0; round < rounds; round++) {
