@@ -18,7 +18,8 @@
  *
  * A token check (cost 0: "something must be left") has no grant, as its tokens are only known
  * after the response. A view of the last reply stands in for it, trusted for at most
- * VIEW_TRUST_MS because other instances' tokens do not show in it; tokens used here are taken
+ * VIEW_TRUST_MS because other instances' tokens do not show in it (and refreshed on the side
+ * by the first admission within VIEW_REFRESH_AHEAD_MS of that end); tokens used here are taken
  * off it at once. Token limits may be overshot anyway (by one request's tokens); the view adds
  * at most what other instances use in that time.
  */
@@ -53,11 +54,20 @@ export const DEFAULT_GRANTS: GrantSettings = { share: 16, max: 100 };
 /** How long a token view is trusted: other instances' tokens are unknown to it. */
 export const VIEW_TRUST_MS = 1000;
 
+/**
+ * A token view is refreshed ahead once less than this is left of its trust, by the admission
+ * that finds it so: otherwise every request in flight when it lapsed went to Redis (under load,
+ * once a second per token limit, each waiting out a round trip behind the busy event loop).
+ */
+export const VIEW_REFRESH_AHEAD_MS = VIEW_TRUST_MS / 4;
+
 export class LocalGrants {
   private grants = new Map<string, Grant>();
   private views = new Map<string, TokenView>();
   /** Units asked for and not answered yet, per counter, so concurrent checks do not all ask (and hold `max` several times over). */
   private readonly asking = new Map<string, number>();
+  /** Token counters whose view is being refreshed, so concurrent admissions send one refresh. */
+  private readonly refreshing = new Set<string>();
   /** Bumped by dropAll(): replies to scripts sent before it must not install grants computed under the old rules. */
   generation = 0;
 
@@ -115,6 +125,19 @@ export class LocalGrants {
     } else if (granted > 0) {
       this.grants.set(key, { left: granted, until, remaining, resetAt });
     }
+  }
+
+  /** Whether the view of `key` should be refreshed now; true once until refreshed() is called. */
+  startRefresh(key: string, now: number): boolean {
+    const view = this.view(key, now);
+    if (!view || view.until - now > VIEW_REFRESH_AHEAD_MS || this.refreshing.has(key)) return false;
+    this.refreshing.add(key);
+    return true;
+  }
+
+  /** The refresh of `key` was answered (or never will be). */
+  refreshed(key: string): void {
+    this.refreshing.delete(key);
   }
 
   setView(key: string, view: TokenView): void {

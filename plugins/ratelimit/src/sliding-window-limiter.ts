@@ -10,7 +10,9 @@
  * of extra units for this instance (local-grants.ts says why that never over-admits and what
  * it costs), and while a grant lasts, the requests it covers are admitted from memory. A
  * request limit far from its ceiling thus costs one script per `max` requests per instance;
- * near the ceiling the grants shrink to nothing and every request is checked in Redis.
+ * near the ceiling the grants shrink to nothing and every request is checked in Redis. A
+ * token limit is admitted from a short-lived view of the counter, which the admissions refresh
+ * ahead of its end, so it costs one script per instance about every 0.75 s.
  *
  * Tokens used by a finished request ride along with the next check that goes to Redis instead
  * of taking a Redis command of their own. When no such check comes (the usual case while
@@ -92,6 +94,7 @@ export class SlidingWindowLimiter {
     const admitted = this.admitFromMemory(checks, now);
     if (!admitted) return this.checkInRedis(checks, now);
     this.topUp(checks, now);
+    this.refreshViews(checks, now);
     return admitted;
   }
 
@@ -137,6 +140,38 @@ export class SlidingWindowLimiter {
       .finally(() => {
         for (const { key, ask } of asked) this.local.answered(key, ask);
       });
+  }
+
+  /**
+   * Refreshes the token views this admission found near the end of their trust, so the requests
+   * after it do not find them lapsed and each wait for Redis. One script with cost 0 on each (it
+   * counts nothing, and carries the tokens used here); nobody waits for its answer.
+   */
+  private refreshViews(checks: Checks, now: number): void {
+    let due: LimitCheck[] | undefined;
+    for (const { check, cost } of checks) if (cost === 0 && this.local.startRefresh(check.counterKey, now)) (due ??= []).push(check);
+    if (!due) return;
+    const refreshing = due;
+    const args: (string | number)[] = [refreshing.length, this.local.settings.share];
+    for (const check of refreshing) args.push(check.limit, check.windowMs, 0, 0);
+    const sentAt = performance.now();
+    const generation = this.local.generation;
+    this.runCarryingTokens(CHECK, refreshing.map((check) => check.counterKey), args)
+      .then((reply) => {
+        if (generation !== this.local.generation) return;
+        refreshing.forEach((check, i) => this.installView(check.counterKey, checkReply(reply as number[], i), sentAt));
+      })
+      // A lost refresh only means the view lapses and the next request asks Redis itself.
+      .catch(() => undefined)
+      .finally(() => {
+        for (const check of refreshing) this.local.refreshed(check.counterKey);
+      });
+  }
+
+  /** A reply's tokens left on a token counter, less the tokens used here since it was sent. */
+  private installView(key: string, reply: CheckReply, sentAt: number): void {
+    const tokensLeft = reply.remaining - (this.pending?.byCounter.get(key)?.amount ?? 0);
+    this.local.setView(key, { tokensLeft, until: sentAt + Math.min(reply.windowLeftMs, VIEW_TRUST_MS), resetAt: sentAt + reply.resetMs, sentAt });
   }
 
   private installGrant(key: string, reply: CheckReply, sentAt: number, at: number): void {
@@ -216,13 +251,12 @@ export class SlidingWindowLimiter {
     const results: CheckResult[] = new Array(checks.length);
     sent.forEach(({ index, check, cost }, i) => {
       const values = checkReply(reply, i);
-      const { remaining, resetMs, retryMs, windowLeftMs } = values;
+      const { remaining, resetMs, retryMs } = values;
       const key = check.counterKey;
       if (fresh && cost > 0 && allowed) {
         this.installGrant(key, values, sentAt, at);
       } else if (fresh && cost === 0) {
-        const tokensLeft = remaining - (this.pending?.byCounter.get(key)?.amount ?? 0);
-        this.local.setView(key, { tokensLeft, until: sentAt + Math.min(windowLeftMs, VIEW_TRUST_MS), resetAt: sentAt + resetMs, sentAt });
+        this.installView(key, values, sentAt);
       }
       // What the caller has is what Redis has left plus what this instance holds for it.
       const held = cost > 0 && allowed ? (this.local.grant(key, at)?.left ?? 0) : 0;

@@ -14,6 +14,7 @@ import type { EventBus } from '@scaigrid/kernel';
 import type { LimitCheck, LimitRule } from '../src/limit-rule.js';
 import { RuleCache } from '../src/rule-cache.js';
 import type { RuleStore } from '../src/rule-store.js';
+import { VIEW_REFRESH_AHEAD_MS, VIEW_TRUST_MS } from '../src/local-grants.js';
 import { SlidingWindowLimiter } from '../src/sliding-window-limiter.js';
 import { bearer, limitCheck, PROBE_PATH, startLimitKernel, type LimitTestKernel } from './helpers.js';
 
@@ -262,6 +263,42 @@ it('takes tokens used here off the token view, so the next check asks Redis and 
   expect(refused.allowed).toBe(false);
   expect(refused.results[1]!.retryMs).toBeGreaterThan(0);
   await landed;
+});
+
+it('refreshes a token view before it lapses, on the side, so requests keep being admitted from memory and see other instances\' tokens', async () => {
+  const { redis, scriptCalls } = countingRedis();
+  const limiter = new SlidingWindowLimiter(redis, { share: 16, max: 100 });
+  const other = new SlidingWindowLimiter(redis, { share: 16, max: 100 });
+  const requests = limitCheck('requests', 1600);
+  const tokens = limitCheck('tokens', 1000);
+  const checks = [request(requests), { check: tokens, cost: 0 }];
+  await awayFromWindowEnd(60_000, 3_000);
+
+  // The first check asks Redis and leaves a grant and a view trusted for VIEW_TRUST_MS.
+  expect((await limiter.check(checks)).allowed).toBe(true);
+  const viewFrom = performance.now();
+  // Another instance uses 300 tokens; this one's view does not know.
+  await other.add([tokens], 300);
+
+  // Early in the view's trust: from memory, nothing sent.
+  let before = scriptCalls();
+  expect((await limiter.check(checks)).results[1]!.remaining).toBe(1000);
+  expect(scriptCalls() - before).toBe(0);
+
+  // Within VIEW_REFRESH_AHEAD_MS of its end: still from memory, and one refresh goes out on the side.
+  await sleep(VIEW_TRUST_MS - VIEW_REFRESH_AHEAD_MS / 2 - (performance.now() - viewFrom));
+  before = scriptCalls();
+  expect((await limiter.check(checks)).allowed).toBe(true);
+  expect((await limiter.check(checks)).allowed).toBe(true);
+  expect(scriptCalls() - before).toBe(1);
+
+  // Past the first view's end: the refreshed one admits from memory, with the other's tokens in it.
+  await sleep(VIEW_TRUST_MS + 50 - (performance.now() - viewFrom));
+  before = scriptCalls();
+  const decision = await limiter.check(checks);
+  expect(decision.allowed).toBe(true);
+  expect(decision.results[1]!.remaining).toBe(700);
+  expect(scriptCalls() - before).toBe(0);
 });
 
 it('checks every request in Redis with grants off (share 0 or max 0)', async () => {
