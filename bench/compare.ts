@@ -17,11 +17,8 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { assignments, chatBody, cleanRedis, cpuMicros, hasTaskset, rssMb, MODELS, startCommandOf, newApiKey, startGateway, startMock, type RunningGateway } from './gateway.js';
 import { runLoad } from './load.js';
-import { warmUp } from './warm-up.js';
+import { GATEWAY_WARM_UP, warmUp } from './warm-up.js';
 import { pinLocalRedis } from './redis-pinning.js';
-
-/** Warm-up bounds for each gateway (warm-up.ts). */
-const WARM_UP = { minSeconds: 2, maxSeconds: 20 };
 
 const { values: args } = parseArgs({
   options: {
@@ -87,8 +84,8 @@ for (let pair = 0; pair < pairs; pair++) {
   // Warm-up until throughput stops rising (warm-up.ts). A slow stream sends too few requests
   // to get the hot path compiled, so the fast stream goes first, as in the bench.
   for (const name of ['this', 'base'] as const) {
-    if (args.scenario === 'stream-5ms') await warmUp(target(gateways[name]), BODIES.stream!, 16, WARM_UP);
-    await warmUp(target(gateways[name]), body, connections, WARM_UP);
+    if (args.scenario === 'stream-5ms') await warmUp(target(gateways[name]), BODIES.stream!, 16, GATEWAY_WARM_UP);
+    await warmUp(target(gateways[name]), body, connections, GATEWAY_WARM_UP);
   }
   const pairResults: Record<'this' | 'base', number[]> = { this: [], base: [] };
   for (let round = 0; round < rounds; round++) {

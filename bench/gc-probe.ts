@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { chatBody, cpuMicros, hasTaskset, MODELS, newApiKey, startFloorProxy, startGateway, startMock, UPSTREAM_MODELS } from './gateway.js';
 import { gcBetween, gcTotals, type GcTotals } from './gc-trace.js';
 import { runLoad, type Target } from './load.js';
-import { warmUp } from './warm-up.js';
+import { GATEWAY_WARM_UP, warmUp } from './warm-up.js';
 import { pinLocalRedis } from './redis-pinning.js';
 
 const { values: args } = parseArgs({
@@ -49,7 +49,7 @@ const sides = [
 const row = (name: string, requests: number, gc: GcTotals, cpuUs: number) =>
   `| ${name} | ${requests} | ${(gc.allocatedBytes / requests / 1024).toFixed(1)} | ${(gc.promotedBytes / requests / 1024).toFixed(1)} | ${gc.young} | ${gc.full} | ${((gc.pauseMs * 1000) / requests).toFixed(1)} | ${(cpuUs / requests).toFixed(0)} |`;
 try {
-  for (const side of sides) await warmUp(side.target, side.body, connections, { minSeconds: 3, maxSeconds: 20 });
+  for (const side of sides) await warmUp(side.target, side.body, connections, GATEWAY_WARM_UP);
   const lines = ['| process | requests | KB allocated / req | KB promoted / req | young GCs | full GCs | GC pause µs / req | CPU µs / req |', '|---|---:|---:|---:|---:|---:|---:|---:|'];
   for (let round = 1; round <= Number(args.rounds); round++) {
     for (const side of sides) {

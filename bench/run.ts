@@ -22,7 +22,7 @@ import { BENCH_KEY_ENV, benchConfig, chatBody, cleanRedis, cpuMicros, hasTaskset
 import { monotonicUs } from './clock.js';
 import { abandonStream, closeProbes, runLoad, streamTiming, type Target } from './load.js';
 import type { MockStats, ProbeStamps } from './mock-upstream.js';
-import { warmUp } from './warm-up.js';
+import { GATEWAY_WARM_UP, warmUp } from './warm-up.js';
 import { renderReport, type CellResult, type Report, type RoundResult, type TtfbResult } from './report.js';
 import { summarizeProfile } from './profile-summary.js';
 import { pinLocalRedis } from './redis-pinning.js';
@@ -67,7 +67,7 @@ const scenarios = args.scenarios ? ALL_SCENARIOS.filter((s) => args.scenarios!.s
 
 // ---- progress line -------------------------------------------------------------------------
 // Warm-up per scenario and target, until throughput stops rising (warm-up.ts), within these bounds.
-const gatewayWarmUp = quick ? { minSeconds: 1, maxSeconds: 3 } : { minSeconds: 2, maxSeconds: 20 };
+const gatewayWarmUp = quick ? { minSeconds: 1, maxSeconds: 3 } : GATEWAY_WARM_UP;
 const otherWarmUp = quick ? { minSeconds: 1, maxSeconds: 2 } : { minSeconds: 2, maxSeconds: 10 };
 /** Seconds a scenario's warm-up is expected to take, for the progress line. */
 const warmupEstimate = quick ? 3 : 12;

@@ -28,6 +28,12 @@ export interface WarmUpOptions {
 }
 
 /**
+ * A gateway's bounds in the bench, compare.ts and gc-probe.ts. Fewer than PATIENCE + 1 windows
+ * never end a warm-up, so the effective minimum is 3 s.
+ */
+export const GATEWAY_WARM_UP: WarmUpOptions = { minSeconds: 2, maxSeconds: 20 };
+
+/**
  * Whether the windows so far (requests per second, oldest first) call for another one.
  * @example stillWarming([1500, 3100, 3150, 3120], { minSeconds: 2, maxSeconds: 20 }) // false: two windows within 3 % of 3,100
  */
