@@ -7,20 +7,14 @@
 import { defineModule } from '@scaigrid/kernel';
 import { inferenceHooksRef } from '@scaigrid/plugin-inference';
 import { promptsConfigSchema } from './config.js';
-import { promptSettings } from './prompt-settings.js';
-import { builtinVariables, hasVariables, renderTemplate } from './prompt-template.js';
+import { CompiledPrompts } from './compiled-prompts.js';
+import { builtinVariable, renderCompiled, type BuiltinInput, type CompiledTemplate } from './prompt-template.js';
 import { applySystemPrompt } from './system-prompt.js';
 
 export * from './config.js';
+export type { PromptsApplied } from './compiled-prompts.js';
 export { renderTemplate, builtinVariables } from './prompt-template.js';
 export { applySystemPrompt } from './system-prompt.js';
-
-/** What the hook records in `ctx.state` under `prompts`, for audit. */
-export interface PromptsApplied {
-  persona: boolean;
-  safetyPrefix: boolean;
-  mode: 'prepend' | 'replace';
-}
 
 export default defineModule({
   id: 'prompts',
@@ -30,36 +24,27 @@ export default defineModule({
   config: promptsConfigSchema,
   setup(ctx) {
     const config = ctx.config;
+    const prompts = new CompiledPrompts(config);
     ctx.use(inferenceHooksRef).register({
       name: 'prompts',
       beforeDispatch(inference) {
         if (inference.kind !== 'chat') return;
-        const settings = promptSettings(inference.route, config);
-        if (!settings) return;
-        // The variables are worked out per request (date, request id) only for a template that uses them.
-        let variables: Record<string, string> | undefined;
-        const render = (template: string | undefined) => {
-          if (!hasVariables(template)) return template;
-          variables ??= {
-            ...builtinVariables({
-              model: inference.route.slug,
-              tenantId: inference.caller.tenantId,
-              userId: inference.caller.userId,
-              requestId: inference.requestId,
-              now: new Date(),
-            }),
-            ...settings.variables,
-          };
-          return renderTemplate(template, variables);
-        };
+        const prompt = prompts.of(inference.route);
+        if (!prompt) return;
+        // The model's variables win; a built-in is worked out only when a template names it.
+        let builtins: BuiltinInput | undefined;
+        const lookup = (name: string) =>
+          Object.hasOwn(prompt.variables, name)
+            ? prompt.variables[name]
+            : builtinVariable(name, (builtins ??= { model: inference.route.slug, tenantId: inference.caller.tenantId, userId: inference.caller.userId, requestId: inference.requestId, now: new Date() }));
+        const render = (template: CompiledTemplate | undefined) => (template === undefined ? undefined : renderCompiled(template, lookup));
         inference.request.messages = applySystemPrompt(inference.request.messages, {
-          safetyPrefix: render(settings.safetyPrefix),
-          persona: render(settings.persona),
-          mode: settings.mode,
+          safetyPrefix: render(prompt.safetyPrefix),
+          persona: render(prompt.persona),
+          mode: prompt.mode,
           separator: config.separator,
         });
-        const applied: PromptsApplied = { persona: !!settings.persona, safetyPrefix: !!settings.safetyPrefix, mode: settings.mode };
-        inference.state.set('prompts', applied);
+        inference.state.set('prompts', prompt.applied);
       },
     });
   },

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ChatMessage } from '@scaigrid/plugin-inference';
 import { promptsConfigSchema } from '../src/config.js';
 import { promptSettings } from '../src/prompt-settings.js';
-import { builtinVariables, hasVariables, renderTemplate } from '../src/prompt-template.js';
+import { builtinVariable, builtinVariables, compileTemplate, hasVariables, renderCompiled, renderTemplate } from '../src/prompt-template.js';
 import { applySystemPrompt } from '../src/system-prompt.js';
 
 const text = (role: ChatMessage['role'], t: string): ChatMessage => ({ role, content: [{ type: 'text', text: t }] });
@@ -23,6 +23,30 @@ describe('renderTemplate', () => {
     expect(hasVariables(undefined)).toBe(false);
     expect(hasVariables('Today is {{date}}.')).toBe(true);
     expect(renderTemplate('Be brief. {not a variable}', { date: 'x' })).toBe('Be brief. {not a variable}');
+  });
+});
+
+describe('compiled templates', () => {
+  it('split into text and variables once, and ask for each named variable only when rendered', () => {
+    const compiled = compileTemplate('{{a}}{{ b }} and {{c}}!');
+    expect(compiled).toEqual([{ name: 'a', whole: '{{a}}' }, { name: 'b', whole: '{{ b }}' }, ' and ', { name: 'c', whole: '{{c}}' }, '!']);
+    const asked: string[] = [];
+    const lookup = (name: string) => {
+      asked.push(name);
+      return name === 'c' ? undefined : name.toUpperCase();
+    };
+    expect(renderCompiled(compiled, lookup)).toBe('AB and {{c}}!');
+    expect(asked).toEqual(['a', 'b', 'c']);
+    expect(renderCompiled(compileTemplate('Be brief.'), lookup)).toBe('Be brief.');
+    expect(renderCompiled(compileTemplate(''), lookup)).toBe('');
+  });
+
+  it('give each built-in on its own, the same as the full set', () => {
+    const input = { model: 'm', tenantId: 't1', requestId: 'r', now: new Date('2025-03-04T05:06:07Z') };
+    const all = builtinVariables(input);
+    for (const name of Object.keys(all)) expect(builtinVariable(name, input)).toBe(all[name]);
+    expect(Object.keys(all)).toEqual(['model', 'date', 'datetime', 'tenant', 'user', 'request_id']);
+    expect(builtinVariable('name', input)).toBeUndefined();
   });
 });
 
