@@ -58,11 +58,23 @@ const keysOf = (base: string): [string, string, string] => [base, `${base}:hold-
 const windowKeys = (w: BudgetWindow) => keysOf(w.key);
 const keyOf = (w: BudgetWindow) => w.key;
 
+/**
+ * Each budget's window as last worked out, reused while `at` falls in it: the window and its key
+ * are the same for every request of a day or month, and working them out (dates formatted into
+ * the window id and the key) was ~1.4 % of a whole answer's CPU in the bench's profile. Keyed by
+ * the budget object, so a reloaded catalog starts afresh.
+ */
+const currentWindows = new WeakMap<Budget, BudgetWindow>();
+
 export function windowsAt(budgets: readonly Budget[], at: number): BudgetWindow[] {
   return budgets.map((budget) => {
+    const known = currentWindows.get(budget);
+    if (known && at >= known.window.start && (known.window.end === null || at < known.window.end)) return known;
     const window = periodWindow(budget.period, at);
     // One hash tag per window keeps its three keys in one slot on a Redis Cluster.
-    return { budget, window, key: `budget:{${budget.id}:${window.id}}` };
+    const current = { budget, window, key: `budget:{${budget.id}:${window.id}}` };
+    currentWindows.set(budget, current);
+    return current;
   });
 }
 

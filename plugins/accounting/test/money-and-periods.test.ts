@@ -1,6 +1,8 @@
 /** Exact costs (integers, rounded up to the micro-unit) and UTC budget windows. */
 import { expect, it } from 'vitest';
+import { windowsAt } from '../src/budget-ledger.js';
 import { counterTtlSeconds, periodWindow } from '../src/budget-period.js';
+import type { Budget } from '../src/budget-store.js';
 import { costMicros, formatAmount, parseAmountMicros } from '../src/money.js';
 
 it('computes costs in integers and rounds up to the micro-unit', () => {
@@ -32,4 +34,18 @@ it('cuts periods at UTC boundaries', () => {
   expect(periodWindow('total', at)).toEqual({ id: 'total', start: 0, end: null });
   expect(counterTtlSeconds(periodWindow('total', at), at)).toBe(0);
   expect(counterTtlSeconds(periodWindow('daily', at), at)).toBe(1 + 86_400);
+});
+
+it("gives every request in a budget's window the same window and key, and the next window after its end", () => {
+  const budget: Budget = { id: 'b1', scope: 'tenant', subjectId: 't', period: 'daily', amountMicros: 1, currency: 'USD', tenantId: 't', partnerId: null, createdAt: 0, updatedAt: 0 };
+  const end = Date.UTC(2025, 2, 1);
+  const [first] = windowsAt([budget], end - 1000);
+  expect(first).toEqual({ budget, window: { id: 'd2025-02-28', start: Date.UTC(2025, 1, 28), end }, key: 'budget:{b1:d2025-02-28}' });
+  expect(windowsAt([budget], end - 1)[0]).toBe(first);
+  const [next] = windowsAt([budget], end);
+  expect(next).toMatchObject({ window: { id: 'd2025-03-01', start: end }, key: 'budget:{b1:d2025-03-01}' });
+  // A request that read the clock just before the boundary still counts in its own day.
+  expect(windowsAt([budget], end - 1)[0]!.key).toBe('budget:{b1:d2025-02-28}');
+  // A reloaded budget (a new object, here monthly) is worked out afresh.
+  expect(windowsAt([{ ...budget, period: 'monthly' }], end - 1)[0]!.key).toBe('budget:{b1:m2025-02}');
 });
