@@ -256,9 +256,14 @@ export class InferencePipeline implements InferenceService {
 
   /** `beforeDispatch` hooks in order, then admission: `admit` hooks and deferred checks at once. */
   private async beforeDispatch(hooks: readonly InferenceHook[], ctx: InferenceContext, deferred: readonly Promise<void>[] = []): Promise<void> {
-    for (const hook of hooks) if (hook.beforeDispatch) await hook.beforeDispatch(ctx);
+    for (const hook of hooks) {
+      if (!hook.beforeDispatch) continue;
+      // Most edit the request synchronously (prompts): they are not awaited.
+      const editing = hook.beforeDispatch(ctx);
+      if (editing) await editing;
+    }
     const checks = [...deferred];
-    for (const hook of hooks) if (hook.admit) checks.push((async () => hook.admit!(ctx))());
+    for (const hook of hooks) if (hook.admit) checks.push(started(() => hook.admit!(ctx)));
     if (checks.length === 0) return;
     if (checks.length === 1) return checks[0];
     // All of them settle before a refusal is thrown, so onError sees every hold that was placed.
@@ -315,20 +320,20 @@ export class InferencePipeline implements InferenceService {
     ctx: InferenceContext,
     run: (hook: InferenceHook) => void | Promise<void>,
   ): Promise<void> {
-    const running: Promise<void>[] = [];
+    const failed = (err: unknown, hook: InferenceHook) => this.deps.log.error({ err, hook: hook.name, requestId: ctx.requestId }, `${phase} hook failed`);
+    // A synchronous hook (the rate limiter's token count) is done when `run` returns; only the
+    // others are awaited, each with its own catch.
+    let running: Promise<void>[] | undefined;
     for (const hook of hooks) {
       if (!hook[phase]) continue;
-      running.push(
-        (async () => {
-          try {
-            await run(hook);
-          } catch (err) {
-            this.deps.log.error({ err, hook: hook.name, requestId: ctx.requestId }, `${phase} hook failed`);
-          }
-        })(),
-      );
+      try {
+        const pending = run(hook);
+        if (pending) (running ??= []).push(pending.then(undefined, (err: unknown) => failed(err, hook)));
+      } catch (err) {
+        failed(err, hook);
+      }
     }
-    await Promise.all(running);
+    if (running) await Promise.all(running);
   }
 
   private async fail(hooks: readonly InferenceHook[], ctx: InferenceContext, err: unknown, clientSignal: AbortSignalLike): Promise<GatewayError> {
@@ -342,6 +347,15 @@ export class InferencePipeline implements InferenceService {
 }
 
 /** Resolves in the check phase of this turn of the event loop, after its I/O and microtasks. */
+/** `start()`'s promise, or a rejected one when it throws before returning it. */
+function started(start: () => void | Promise<void>): Promise<void> {
+  try {
+    return Promise.resolve(start());
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
 function afterThisTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }

@@ -173,6 +173,32 @@ describe('inference hooks', () => {
     expect(seen).toHaveLength(1);
   });
 
+  it('keep the answer when an afterResponse hook throws or rejects, and still run the other hooks', async () => {
+    const inference = gw.t.context('inference').use(inferenceHooksRef);
+    const later: string[] = [];
+    const throws = () => {
+      throw new Error('sync failure');
+    };
+    const rejects = async () => {
+      throw new Error('async failure');
+    };
+    const removers = [
+      inference.register({ name: 'throws', afterResponse: throws }),
+      inference.register({ name: 'rejects', afterResponse: rejects }),
+      inference.register({ name: 'after-them', afterResponse: (c) => void later.push(c.requestId) }),
+    ];
+    try {
+      const res = await post('/oai/v1/chat/completions', { model: 'chat-model', messages: [{ role: 'user', content: 'hi' }] });
+      expect(res.status).toBe(200);
+      expect((await res.json()).object).toBe('chat.completion');
+      await until(() => settled.length === 2);
+      expect(settled.map((s) => `${s.hook}:${s.phase}`)).toEqual(['hooks-b:after', 'hooks-a:after']);
+      await until(() => later.length === 1);
+    } finally {
+      for (const remove of removers) remove();
+    }
+  });
+
   it('embeddings pass through the hooks too', async () => {
     const res = await post('/oai/v1/embeddings', { model: 'embed-model', input: 'hello' });
     expect(res.status).toBe(200);
