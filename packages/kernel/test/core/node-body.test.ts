@@ -67,10 +67,35 @@ const streaming = defineModule({
   },
 });
 
+/** A node body no middleware touches, with a header name in mixed case. */
+const untouched = defineModule({
+  id: 'untouched',
+  version: '1.0.0',
+  setup(ctx) {
+    ctx.routes.get('/body', (c) =>
+      nodeBodyResponse(c, async (out: ServerResponse) => void out.end('body;'), { status: 202, headers: { 'content-type': 'text/plain', 'X-Mixed-Case': 'yes' } }, twoParts),
+    );
+  },
+});
+
 beforeAll(async () => {
   gate = new Promise((r) => (release = r));
-  t = await startTestKernel({ modules: [streaming] });
+  t = await startTestKernel({ modules: [streaming, untouched] });
 });
+
+/** Status, raw header names and body of a GET over node:http (fetch would lowercase the names). */
+function rawGet(path: string): Promise<{ status: number; names: string[]; body: string }> {
+  return new Promise((resolve, reject) => {
+    request(`${t.url}${path}`, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode!, names: res.rawHeaders.filter((_, i) => i % 2 === 0), body }));
+    })
+      .on('error', reject)
+      .end();
+  });
+}
 afterAll(async () => t.stop());
 
 it('sends the status and the headers middlewares set, then streams each write at once', async () => {
@@ -86,6 +111,19 @@ it('sends the status and the headers middlewares set, then streams each write at
   let rest = '';
   for (let r = await reader.read(); !r.done; r = await reader.read()) rest += new TextDecoder().decode(r.value);
   expect(rest).toBe('second;');
+});
+
+it("writes the headers as given when no middleware reads them, and the response's own when one does", async () => {
+  const plain = await rawGet('/v1/modules/untouched/body');
+  expect(plain).toMatchObject({ status: 202, body: 'body;' });
+  // As given: no web Headers was made from them (it would have lowercased the name).
+  expect(plain.names).toContain('X-Mixed-Case');
+  expect(plain.names.map((n) => n.toLowerCase())).not.toContain('x-scaigrid-node-body');
+  release();
+  const touched = await rawGet('/v1/modules/streaming/parts');
+  expect(touched).toMatchObject({ status: 201, body: 'first;second;' });
+  expect(touched.names).toEqual(expect.arrayContaining(['content-type', 'x-after']));
+  expect(touched.names).not.toContain('x-scaigrid-node-body');
 });
 
 it('uses the web-stream body outside node:http (app.request)', async () => {
