@@ -230,7 +230,12 @@ export class InferencePipeline implements InferenceService {
         for (const chunk of batch) {
           assembler.add(chunk);
           countUsage();
-          for (const hook of hooks) if (hook.onChunk) await hook.onChunk(ctx, chunk);
+          for (const hook of hooks) {
+            if (!hook.onChunk) continue;
+            // Not awaited when synchronous: per chunk, per hook, that would be a microtask turn each.
+            const observing = hook.onChunk(ctx, chunk);
+            if (observing) await observing;
+          }
         }
         yield batch;
       }
