@@ -351,7 +351,6 @@ export class InferencePipeline implements InferenceService {
   }
 }
 
-/** Resolves in the check phase of this turn of the event loop, after its I/O and microtasks. */
 /** `start()`'s promise, or a rejected one when it throws before returning it. */
 function started(start: () => void | Promise<void>): Promise<void> {
   try {
@@ -361,6 +360,7 @@ function started(start: () => void | Promise<void>): Promise<void> {
   }
 }
 
+/** Resolves in the check phase of this turn of the event loop, after its I/O and microtasks. */
 function afterThisTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
