@@ -76,14 +76,22 @@ for (let pair = 0; pair < pairs; pair++) {
   // A fresh pair of processes each time: one process of a build can stay ~10 % faster or slower
   // than another of the same build for its whole life, so one pair alone is not a comparison.
   const namespace = (side: string) => `sgcmp${process.pid}${side}${pair}`;
-  const gateways: Record<'this' | 'base', RunningGateway> = {
+  // Which side boots and warms up first alternates by pair: the side warmed up first then sits
+  // idle while the other warms up. With this checkout always first, an A/A run (2026-11-29)
+  // measured it dearer in every pair (+1.2, +2.0, +3.8, +4.8 %) and 1-7 MB larger; alternating,
+  // the next A/A's RSS went both ways (its CPU pairs, +4.5, +7.6, +10.3, -4.6 %, on a busier
+  // machine, say how wide one pair's noise can be).
+  const first = pair % 2 === 0 ? (['this', 'base'] as const) : (['base', 'this'] as const);
+  const start = {
     // Each in its own Redis namespace: nothing one does (counters, queued usage) lands on the other.
-    this: track(await startGateway({ upstreamPort, apiKey, cpu: 0, nodeFlags: args['this-node-flag'], env: { SCAIGRID_REDIS_NAMESPACE: namespace('a'), ...thisEnv } })),
-    base: track(await startGateway({ upstreamPort, apiKey, cpu: 0, cwd: base, serverCommand: startCommandOf(base), env: { SCAIGRID_REDIS_NAMESPACE: namespace('b') } })),
+    this: () => startGateway({ upstreamPort, apiKey, cpu: 0, nodeFlags: args['this-node-flag'], env: { SCAIGRID_REDIS_NAMESPACE: namespace('a'), ...thisEnv } }),
+    base: () => startGateway({ upstreamPort, apiKey, cpu: 0, cwd: base, serverCommand: startCommandOf(base), env: { SCAIGRID_REDIS_NAMESPACE: namespace('b') } }),
   };
+  const gateways = {} as Record<'this' | 'base', RunningGateway>;
+  for (const name of first) gateways[name] = track(await start[name]());
   // Warm-up until throughput stops rising (warm-up.ts). A slow stream sends too few requests
   // to get the hot path compiled, so the fast stream goes first, as in the bench.
-  for (const name of ['this', 'base'] as const) {
+  for (const name of first) {
     if (args.scenario === 'stream-5ms') await warmUp(target(gateways[name]), BODIES.stream!, 16, GATEWAY_WARM_UP);
     await warmUp(target(gateways[name]), body, connections, GATEWAY_WARM_UP);
   }
