@@ -30,9 +30,9 @@ export const PIPELINE_ENDPOINTS = {
 
 /** The `request`-phase middleware that opens the list for a pipeline endpoint. */
 export function openDeferredChecks(): MiddlewareHandler {
-  return async (c, next) => {
+  return (c, next) => {
     if (c.req.method === 'POST') c.set(KEY, []);
-    await next();
+    return next();
   };
 }
 

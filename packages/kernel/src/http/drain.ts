@@ -65,15 +65,16 @@ export class DrainState {
     });
   }
 
+  /** Not async: with nothing to do after `next()`, it hands its promise on rather than making one of its own. */
   middleware(retryAfterSeconds: number): MiddlewareHandler {
-    return async (c, next) => {
+    return (c, next) => {
       if (this.draining) {
         c.header('Connection', 'close');
         throw new GatewayError('DRAINING', 'This instance is shutting down; retry on another instance.', {
           headers: { 'Retry-After': String(retryAfterSeconds), Connection: 'close' },
         });
       }
-      await next();
+      return next();
     };
   }
 }
