@@ -7,6 +7,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { defineModule } from '@scaigrid/kernel';
 import { dispatcherRegistryRef, type ChatChunk, type ChatStreamItem } from '@scaigrid/plugin-dispatch';
 import { inferenceServiceRef, type ChatStreamOutcome } from '../src/index.js';
+import { openAIStreamEvents } from '../src/openai/openai-routes.js';
+import { OpenAIStreamEncoder } from '../src/openai/openai-response-mapping.js';
 import { authHeaders, readSse, startGateway, type Gateway } from './support/gateway.js';
 
 const text = (t: string): ChatChunk => ({ type: 'text', text: t });
@@ -89,4 +91,25 @@ it('writes a batched stream to the client as the usual OpenAI events', async () 
   expect(chunks.filter((c) => c.choices[0]?.delta.content).length).toBe(4);
   expect(chunks.some((c) => c.choices[0]?.finish_reason === 'stop')).toBe(true);
   expect(chunks.at(-1)!.usage?.completion_tokens).toBe(4);
+});
+
+it('hands the OpenAI events on one item per batch: the role chunk with the first, the closing chunks with [DONE]', async () => {
+  // Each item is a step through every generator down to the upstream body; the wire is the same either way.
+  async function* batches(): AsyncGenerator<ChatChunk[]> {
+    yield [text('one ')];
+    yield [text('two'), { type: 'finish', finishReason: 'stop' }, { type: 'usage', usage: { promptTokens: 3, completionTokens: 2 } }];
+  }
+  const encoder = new OpenAIStreamEncoder({ id: 'chatcmpl-1', created: 1, model: 'batched' }, true);
+  const describe = (data: string): string => {
+    if (data === '[DONE]') return data;
+    const chunk = JSON.parse(data) as { choices: { delta: { role?: string; content?: string }; finish_reason: string | null }[] };
+    const choice = chunk.choices[0];
+    if (!choice) return 'usage';
+    return choice.finish_reason ?? (choice.delta.content || choice.delta.role!);
+  };
+  const items: string[][] = [];
+  for await (const item of openAIStreamEvents({ usage: { promptTokens: 3, completionTokens: 2 } }, batches(), encoder)) {
+    items.push((Array.isArray(item) ? item : [item]).map((event: { data: string }) => describe(event.data)));
+  }
+  expect(items).toEqual([['assistant', 'one '], ['two'], ['stop', 'usage', '[DONE]']]);
 });

@@ -73,17 +73,21 @@ export function anthropicRoutes(deps: AnthropicRoutesDeps): Hono {
   return app;
 }
 
-/** The SSE events of one streamed message, in Anthropic's order. */
+/**
+ * The SSE events of one streamed message, in Anthropic's order. The opening events leave with
+ * the first batch, as the OpenAI route's role chunk does (one step through the generators less).
+ */
 export async function* anthropicStreamEvents(
   ctx: Pick<ChatInferenceContext, 'usage' | 'request'>,
   batches: AsyncIterable<readonly ChatChunk[]>,
   encoder: AnthropicStreamEncoder,
 ): AsyncGenerator<SseItem> {
   // The request as dispatched (after prompt hooks), so the estimate counts what the model reads.
-  yield encoder.start(estimatePromptTokens(ctx.request));
+  let opening: SseEvent[] | undefined = encoder.start(estimatePromptTokens(ctx.request));
   try {
     for await (const batch of batches) {
-      const events: SseEvent[] = [];
+      const events = opening ?? [];
+      opening = undefined;
       for (const chunk of batch) events.push(...encoder.encode(chunk));
       if (events.length > 0) yield events;
     }
@@ -91,8 +95,8 @@ export async function* anthropicStreamEvents(
     const { body } = toAnthropicError(toGatewayError(err));
     // Mid-stream, only the types Anthropic itself sends there make sense to a client.
     const type = body.error.type === 'overloaded_error' ? 'overloaded_error' : 'api_error';
-    yield { event: 'error', data: JSON.stringify({ type: 'error', error: { type, message: body.error.message } }) };
+    yield [...(opening ?? []), { event: 'error', data: JSON.stringify({ type: 'error', error: { type, message: body.error.message } }) }];
     return;
   }
-  yield encoder.finish(ctx.usage ?? { promptTokens: 0, completionTokens: 0 });
+  yield [...(opening ?? []), ...encoder.finish(ctx.usage ?? { promptTokens: 0, completionTokens: 0 })];
 }

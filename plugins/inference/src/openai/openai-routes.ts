@@ -61,16 +61,22 @@ export function openAIRoutes(deps: OpenAIRoutesDeps): Hono {
   return app;
 }
 
-/** The SSE events of one streamed completion, in OpenAI's order: one array per batch of chunks. */
+/**
+ * The SSE events of one streamed completion, in OpenAI's order: one array per batch of chunks.
+ * The role chunk leaves with the first batch (the pipeline has it already: dispatch waited for
+ * it to choose the upstream) and the closing chunks with `[DONE]`: each item is a step through
+ * every generator down to the upstream body, about four promises per stream for each one saved.
+ */
 export async function* openAIStreamEvents(
   ctx: Pick<ChatInferenceContext, 'usage'>,
   batches: AsyncIterable<readonly ChatChunk[]>,
   encoder: OpenAIStreamEncoder,
 ): AsyncGenerator<SseItem> {
-  yield { data: JSON.stringify(encoder.start()) };
+  let opening: SseEvent[] | undefined = [{ data: JSON.stringify(encoder.start()) }];
   try {
     for await (const batch of batches) {
-      const events: SseEvent[] = [];
+      const events = opening ?? [];
+      opening = undefined;
       for (const chunk of batch) {
         const data = encoder.encodeJson(chunk);
         if (data !== undefined) events.push({ data });
@@ -78,9 +84,11 @@ export async function* openAIStreamEvents(
       if (events.length > 0) yield events;
     }
   } catch (err) {
-    yield { data: JSON.stringify(toOpenAIError(toGatewayError(err)).body) };
+    yield [...(opening ?? []), { data: JSON.stringify(toOpenAIError(toGatewayError(err)).body) }];
     return;
   }
-  for (const out of encoder.finish(ctx.usage ?? { promptTokens: 0, completionTokens: 0 })) yield { data: JSON.stringify(out) };
-  yield { data: '[DONE]' };
+  const closing = opening ?? [];
+  for (const out of encoder.finish(ctx.usage ?? { promptTokens: 0, completionTokens: 0 })) closing.push({ data: JSON.stringify(out) });
+  closing.push({ data: '[DONE]' });
+  yield closing;
 }
