@@ -95,8 +95,12 @@ export async function* anthropicStreamEvents(
     const { body } = toAnthropicError(toGatewayError(err));
     // Mid-stream, only the types Anthropic itself sends there make sense to a client.
     const type = body.error.type === 'overloaded_error' ? 'overloaded_error' : 'api_error';
-    yield [...(opening ?? []), { event: 'error', data: JSON.stringify({ type: 'error', error: { type, message: body.error.message } }) }];
+    const failing = opening ?? [];
+    failing.push({ event: 'error', data: JSON.stringify({ type: 'error', error: { type, message: body.error.message } }) });
+    yield failing;
     return;
   }
-  yield [...(opening ?? []), ...encoder.finish(ctx.usage ?? { promptTokens: 0, completionTokens: 0 })];
+  const closing = opening ?? [];
+  closing.push(...encoder.finish(ctx.usage ?? { promptTokens: 0, completionTokens: 0 }));
+  yield closing;
 }

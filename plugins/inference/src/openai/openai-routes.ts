@@ -84,7 +84,9 @@ export async function* openAIStreamEvents(
       if (events.length > 0) yield events;
     }
   } catch (err) {
-    yield [...(opening ?? []), { data: JSON.stringify(toOpenAIError(toGatewayError(err)).body) }];
+    const failing = opening ?? [];
+    failing.push({ data: JSON.stringify(toOpenAIError(toGatewayError(err)).body) });
+    yield failing;
     return;
   }
   const closing = opening ?? [];
