@@ -150,14 +150,7 @@ export class InferencePipeline implements InferenceService {
       const served = await this.deps.dispatch.chatStream(route, ctx.request, { signal: upstream, requestId: ctx.requestId });
       recordServed(ctx, served);
       const batches = this.settleStream(hooks, ctx, number, served.chunks, upstream, input.signal, onClientAbort);
-      // The routes read batches; the one-by-one view is made only for a consumer that asks for it.
-      return {
-        ctx,
-        batches,
-        get chunks() {
-          return oneByOne(batches);
-        },
-      };
+      return new StreamOutcome(ctx, batches);
     } catch (err) {
       input.signal.removeEventListener('abort', onClientAbort);
       throw await this.fail(hooks, ctx, err, input.signal);
@@ -376,6 +369,26 @@ function outputChars(response: ChatResponse): number {
   for (const block of response.message.content) if (block.type !== 'image') chars += block.text.length;
   for (const call of response.message.toolCalls ?? []) chars += call.name.length + call.arguments.length;
   return chars;
+}
+
+/**
+ * A stream's outcome. The routes read `batches`; the one-by-one view is made only for a consumer
+ * that asks for it. A class, not an object literal with `get chunks()`: V8 keeps a literal's
+ * getter in the object's hidden class, and hidden classes live in the old generation, so the
+ * getter's closure and all it reached (the request's context, the generators, the upstream
+ * signal) were referenced from old space and survived every young collection until the next
+ * full one. The gateway promoted ~4 KB per stream for it, most of a stream's promotion
+ * (bench/README.md, "Garbage that lives too long").
+ */
+class StreamOutcome implements ChatStreamOutcome {
+  constructor(
+    readonly ctx: ChatInferenceContext,
+    readonly batches: AsyncIterable<readonly ChatChunk[]>,
+  ) {}
+
+  get chunks(): AsyncIterable<ChatChunk> {
+    return oneByOne(this.batches);
+  }
 }
 
 /** A stream of batches as single chunks, for consumers that want them one at a time. */

@@ -77,6 +77,16 @@ it('offers the same answer one chunk at a time', async () => {
   expect(seen).toEqual(['one ', 'two ', 'three ', 'four', 'finish', 'usage']);
 });
 
+// An own getter on a per-request object lives in its hidden class, in V8's old generation: its
+// closure and the whole request it reaches then outlive young collections (bench/README.md,
+// "Garbage that lives too long"). The one-by-one view must come from a prototype.
+it('hands the outcome over without a getter of its own', async () => {
+  const outcome = await stream();
+  const own = Object.getOwnPropertyNames(outcome).map((name) => Object.getOwnPropertyDescriptor(outcome, name)!);
+  expect(own.filter((d) => d.get !== undefined || d.set !== undefined)).toEqual([]);
+  for await (const batch of outcome.batches) expect(batch.length).toBeGreaterThan(0);
+});
+
 it('writes a batched stream to the client as the usual OpenAI events', async () => {
   const res = await gw.t.fetch('/oai/v1/chat/completions', {
     method: 'POST',
