@@ -70,3 +70,21 @@ it('sends tokens on their own when no check comes, and at once on flush()', asyn
   await new Promise((r) => setTimeout(r, TOKEN_FLUSH_MS * 2));
   expect(await remaining(reader, check)).toBe(85);
 });
+
+it('sends the tokens of sparse requests together, once per TOKEN_FLUSH_MS', async () => {
+  const { redis, scriptCalls } = countingRedis();
+  const limiter = new SlidingWindowLimiter(redis);
+  const check = tokenCheck(1000);
+  await limiter.add([tokenCheck(1)], 1);
+  const before = scriptCalls();
+  // Three answers 30 ms apart with no check between them (each admitted from memory): at a
+  // 20 ms flush each went alone, and woke an idle gateway 20 ms after every answer.
+  const landed: Promise<void>[] = [];
+  for (let i = 0; i < 3; i++) {
+    landed.push(limiter.add([check], 10));
+    await new Promise((r) => setTimeout(r, 30));
+  }
+  await Promise.all(landed);
+  expect(scriptCalls() - before).toBe(1);
+  expect(await remaining(new SlidingWindowLimiter(redis), check)).toBe(970);
+});
