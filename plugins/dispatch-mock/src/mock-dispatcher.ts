@@ -7,6 +7,7 @@
  * call fail with that upstream HTTP status (e.g. 503 to exercise failover).
  */
 import {
+  abortSignalOf,
   UpstreamError,
   type ChatChunk,
   type ChatRequest,
@@ -38,10 +39,11 @@ function options(call: DispatchCall): MockOptions {
 async function behave(call: DispatchCall): Promise<void> {
   const { latencyMs, failStatus } = options(call);
   if (latencyMs) {
+    const signal = abortSignalOf(call);
     await new Promise<void>((resolve, reject) => {
-      if (call.signal.aborted) return reject(call.signal.reason);
+      if (signal.aborted) return reject(signal.reason);
       const timer = setTimeout(resolve, latencyMs);
-      call.signal.addEventListener('abort', () => (clearTimeout(timer), reject(call.signal.reason)), { once: true });
+      signal.addEventListener('abort', () => (clearTimeout(timer), reject(signal.reason)), { once: true });
     });
   }
   if (failStatus) throw new UpstreamError('http', `Mock upstream answered ${failStatus}`, failStatus, undefined, `mock failure ${failStatus} (failStatus option)`);
@@ -91,7 +93,7 @@ export class MockDispatcher implements Dispatcher {
   async chatStream(request: ChatRequest, call: DispatchCall): Promise<AsyncIterable<ChatChunk>> {
     await behave(call);
     const { answer, text, finishReason, usage } = reply(request);
-    const signal = call.signal;
+    const signal = abortSignalOf(call);
     return (async function* () {
       if (answer.kind === 'tool') {
         yield { type: 'tool_call', index: 0, id: answer.call.id, name: answer.call.name, argumentsDelta: '' };

@@ -19,10 +19,17 @@ beforeAll(async () => {
     modules: [authModule, routingModule, dispatchModule, mockModule, inferenceModule],
     config: {
       auth: { bootstrap: { enabled: false }, seed: { tenants: [{ slug: 'acme' }], keys: [{ name: 'app', tenant: 'acme', roles: ['member'], secretEnv: 'SG_DISPATCH_MOCK_TEST_KEY' }] } },
-      dispatch: { providers: [...mockQuickStartConfig.dispatch.providers, { id: 'mock-down', kind: 'mock', options: { failStatus: 503 } }] },
+      dispatch: {
+        providers: [
+          ...mockQuickStartConfig.dispatch.providers,
+          { id: 'mock-down', kind: 'mock', options: { failStatus: 503 } },
+          { id: 'mock-slow', kind: 'mock', timeoutMs: 100, options: { latencyMs: 60_000 } },
+        ],
+      },
       routing: {
         models: [
           ...mockQuickStartConfig.routing.models,
+          { slug: 'echo-slow', backends: [{ providerId: 'mock-slow', upstreamModel: 'echo' }] },
           { slug: 'echo-failover', backends: [{ providerId: 'mock-down', upstreamModel: 'echo', priority: 0 }, { providerId: 'mock', upstreamModel: 'echo', priority: 1 }] },
         ],
       },
@@ -79,5 +86,15 @@ describe('quick start with the mock provider', () => {
     const res = await post('/oai/v1/chat/completions', { model: 'echo-failover', messages: [{ role: 'user', content: 'still here' }] });
     expect(res.status).toBe(200);
     expect((await res.json()).choices[0].message.content).toBe('still here');
+  });
+
+  it("stops a mock's latency at the provider's timeout, through the attempt's signal", async () => {
+    const started = Date.now();
+    for (const stream of [false, true]) {
+      const res = await post('/oai/v1/chat/completions', { model: 'echo-slow', stream, messages: [{ role: 'user', content: 'too slow' }] });
+      expect(res.status).toBe(504);
+      expect((await res.json()).error.message).toMatch(/100 ms/);
+    }
+    expect(Date.now() - started).toBeLessThan(5_000);
   });
 });

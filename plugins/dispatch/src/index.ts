@@ -29,6 +29,7 @@ export * from './dispatcher.js';
 export * from './dispatch-service.js';
 export * from './upstream-http.js';
 export { UpstreamBody } from './upstream-body.js';
+export { abortSignalOf } from './attempt-signal.js';
 export * from './sse-events.js';
 export * from './call-options.js';
 export { CircuitBreaker, BreakerBoard, type BreakerState, type BreakerOptions } from './circuit-breaker.js';
