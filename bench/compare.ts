@@ -11,12 +11,14 @@
  * @example
  * git worktree add --detach ../base main && (cd ../base && pnpm install)
  * SCAIGRID_REDIS_URL=redis://127.0.0.1:6379/0 npx tsx bench/compare.ts --base ../base --scenario stream
+ * # first bytes only: 200 sequential streams per side and pair, interleaved A, B, B, A, … 5 ms apart
+ * npx tsx bench/compare.ts --base ../base --scenario stream --rounds 0 --first-byte 200 --gap 5
  */
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { assignments, chatBody, cleanRedis, cpuMicros, hasTaskset, rssMb, MODELS, startCommandOf, newApiKey, startGateway, startMock, type RunningGateway } from './gateway.js';
-import { runLoad } from './load.js';
+import { runLoad, streamTiming } from './load.js';
 import { GATEWAY_WARM_UP, warmUp } from './warm-up.js';
 import { pinLocalRedis } from './redis-pinning.js';
 
@@ -32,6 +34,14 @@ const { values: args } = parseArgs({
     /** KEY=VALUE set only for this checkout's gateway, e.g. to compare a switch within one build. */
     'this-env': { type: 'string', multiple: true, default: [] },
     'this-node-flag': { type: 'string', multiple: true, default: [] },
+    /**
+     * First-byte probes per side and pair, after the rounds: one stream at a time, the sides
+     * interleaved. Sequential runs of one build, then the other, differed by 0.3-0.8 ms in
+     * first byte where interleaved probes of the same two builds differed by 0.05 (2026-11-29).
+     */
+    'first-byte': { type: 'string', default: '0' },
+    /** Milliseconds between first-byte probes: how long each gateway sits idle before the next. */
+    gap: { type: 'string', default: '5' },
   },
 });
 if (!args.base) throw new Error('--base <checkout> is required');
@@ -47,6 +57,9 @@ const connections = Number(args.connections);
 const rounds = Number(args.rounds);
 const pairs = Number(args.pairs);
 const seconds = Number(args.seconds);
+const firstByteProbes = Number(args['first-byte']);
+const gapMs = Number(args.gap);
+if (firstByteProbes > 0 && args.scenario === 'non-stream') throw new Error('--first-byte needs a stream scenario');
 
 const pin = hasTaskset();
 if (pin) spawnSync('taskset', ['-a', '-cp', '1', String(process.pid)], { stdio: 'ignore' });
@@ -72,6 +85,10 @@ const p99s: Record<'this' | 'base', number[]> = { this: [], base: [] };
 // RSS right after each pair's last round: the bench's "after the run" figure, per side.
 const rss: Record<'this' | 'base', number[]> = { this: [], base: [] };
 const pairChanges: number[] = [];
+const firstBytes: Record<'this' | 'base', number[]> = { this: [], base: [] };
+const firstBytePairs: string[] = [];
+// CPU per probed stream: a stream served by an idle gateway costs it far more than under load.
+const probeCpu: Record<'this' | 'base', number[]> = { this: [], base: [] };
 for (let pair = 0; pair < pairs; pair++) {
   // A fresh pair of processes each time: one process of a build can stay ~10 % faster or slower
   // than another of the same build for its whole life, so one pair alone is not a comparison.
@@ -110,21 +127,45 @@ for (let pair = 0; pair < pairs; pair++) {
     process.stderr.write(`[compare] pair ${pair + 1}/${pairs} round ${round + 1}/${rounds}: this ${pairResults.this.at(-1)!.toFixed(0)} µs/req, base ${pairResults.base.at(-1)!.toFixed(0)} µs/req\n`);
   }
   for (const name of ['this', 'base'] as const) rss[name].push(rssMb(gateways[name].pid));
-  const [a, b] = [median(pairResults.this), median(pairResults.base)];
-  pairChanges.push((a - b) / b);
-  process.stderr.write(`[compare] pair ${pair + 1}/${pairs}: this ${a.toFixed(0)}, base ${b.toFixed(0)} µs/req (${percent((a - b) / b)})\n`);
-  results.this.push(...pairResults.this);
-  results.base.push(...pairResults.base);
+  if (rounds > 0) {
+    const [a, b] = [median(pairResults.this), median(pairResults.base)];
+    pairChanges.push((a - b) / b);
+    process.stderr.write(`[compare] pair ${pair + 1}/${pairs}: this ${a.toFixed(0)}, base ${b.toFixed(0)} µs/req (${percent((a - b) / b)})\n`);
+    results.this.push(...pairResults.this);
+    results.base.push(...pairResults.base);
+  }
+  if (firstByteProbes > 0) {
+    const pairFirstBytes: Record<'this' | 'base', number[]> = { this: [], base: [] };
+    const cpuBefore = { this: cpuMicros(gateways.this.pid), base: cpuMicros(gateways.base.pid) };
+    for (let probe = 0; probe < firstByteProbes; probe++) {
+      for (const name of (probe + pair) % 2 === 0 ? (['this', 'base'] as const) : (['base', 'this'] as const)) {
+        pairFirstBytes[name].push((await streamTiming(target(gateways[name]), body)).ttfb);
+        await new Promise((r) => setTimeout(r, gapMs));
+      }
+    }
+    for (const name of ['this', 'base'] as const) {
+      probeCpu[name].push((cpuMicros(gateways[name].pid) - cpuBefore[name]) / firstByteProbes);
+      firstBytes[name].push(...pairFirstBytes[name]);
+    }
+    firstBytePairs.push(`${median(pairFirstBytes.this).toFixed(2)} / ${median(pairFirstBytes.base).toFixed(2)}`);
+    process.stderr.write(`[compare] pair ${pair + 1}/${pairs}: first byte this ${firstBytePairs.at(-1)!.replace(' / ', ' ms, base ')} ms\n`);
+  }
   started.length = 0;
   await Promise.all(Object.values(gateways).map((g) => g.stop()));
   await Promise.all(['a', 'b'].map((side) => cleanRedis(namespace(side))));
 }
-const [a, b] = [median(results.this), median(results.base)];
-process.stdout.write(`${args.scenario} at ${connections} connections, CPU µs/request (median of ${pairs} × ${rounds}): this ${a.toFixed(0)}, base ${b.toFixed(0)} (${percent((a - b) / b)})\n`);
-process.stdout.write(`change per process pair: ${pairChanges.map(percent).join(', ')}\n`);
-process.stdout.write(`p50 latency ms (median of ${pairs} × ${rounds}): this ${median(p50s.this).toFixed(2)}, base ${median(p50s.base).toFixed(2)}\n`);
-// The tail moves with collections and stalls, which CPU per request does not show.
-process.stdout.write(`p99 latency ms (median of ${pairs} × ${rounds}): this ${median(p99s.this).toFixed(2)}, base ${median(p99s.base).toFixed(2)}\n`);
+if (rounds > 0) {
+  const [a, b] = [median(results.this), median(results.base)];
+  process.stdout.write(`${args.scenario} at ${connections} connections, CPU µs/request (median of ${pairs} × ${rounds}): this ${a.toFixed(0)}, base ${b.toFixed(0)} (${percent((a - b) / b)})\n`);
+  process.stdout.write(`change per process pair: ${pairChanges.map(percent).join(', ')}\n`);
+  process.stdout.write(`p50 latency ms (median of ${pairs} × ${rounds}): this ${median(p50s.this).toFixed(2)}, base ${median(p50s.base).toFixed(2)}\n`);
+  // The tail moves with collections and stalls, which CPU per request does not show.
+  process.stdout.write(`p99 latency ms (median of ${pairs} × ${rounds}): this ${median(p99s.this).toFixed(2)}, base ${median(p99s.base).toFixed(2)}\n`);
+}
+if (firstByteProbes > 0) {
+  process.stdout.write(`${args.scenario} first byte ms (median of ${pairs} × ${firstByteProbes} interleaved probes, ${gapMs} ms apart): this ${median(firstBytes.this).toFixed(2)}, base ${median(firstBytes.base).toFixed(2)}; per pair (this / base): ${firstBytePairs.join(', ')}\n`);
+  process.stdout.write(`CPU µs per probed stream, per pair: this ${probeCpu.this.map((x) => x.toFixed(0)).join(', ')}; base ${probeCpu.base.map((x) => x.toFixed(0)).join(', ')}\n`);
+}
 process.stdout.write(`RSS MB after each pair's rounds: this ${rss.this.map((x) => x.toFixed(0)).join(', ')}; base ${rss.base.map((x) => x.toFixed(0)).join(', ')}\n`);
 mock.stop();
 redisPinning?.restore();
