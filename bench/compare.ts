@@ -17,7 +17,7 @@
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { assignments, chatBody, cleanRedis, cpuMicros, hasTaskset, rssMb, MODELS, startCommandOf, newApiKey, startGateway, startMock, type RunningGateway } from './gateway.js';
+import { assignments, chatBody, cpuMicros, hasTaskset, rssMb, MODELS, startCommandOf, newApiKey, startGateway, startMock, type RunningGateway } from './gateway.js';
 import { runLoad, streamTiming } from './load.js';
 import { GATEWAY_WARM_UP, warmUp } from './warm-up.js';
 import { pinLocalRedis } from './redis-pinning.js';
@@ -151,8 +151,8 @@ for (let pair = 0; pair < pairs; pair++) {
     process.stderr.write(`[compare] pair ${pair + 1}/${pairs}: first byte this ${firstBytePairs.at(-1)!.replace(' / ', ' ms, base ')} ms\n`);
   }
   started.length = 0;
+  // Each stop deletes its gateway's Redis namespace.
   await Promise.all(Object.values(gateways).map((g) => g.stop()));
-  await Promise.all(['a', 'b'].map((side) => cleanRedis(namespace(side))));
 }
 if (rounds > 0) {
   const [a, b] = [median(results.this), median(results.base)];

@@ -183,23 +183,20 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const nodeArgs = [...command.args.slice(0, -1), ...(options.nodeFlags ?? []), command.args.at(-1)!];
   const [cmd, args] = options.cpu !== undefined && hasTaskset() ? ['taskset', ['-c', String(options.cpu), process.execPath, ...nodeArgs]] : [process.execPath, nodeArgs];
   const started = performance.now();
-  const child: ChildProcess = spawn(cmd, args as string[], {
-    cwd: options.cwd ?? root,
-    env: {
-      ...process.env,
-      ...command.env,
-      SCAIGRID_CONFIG: configFile,
-      SCAIGRID_PORT: String(port),
-      SCAIGRID_LOG_LEVEL: process.env.SCAIGRID_LOG_LEVEL ?? 'warn',
-      SCAIGRID_DATABASE_URL: process.env.SCAIGRID_DATABASE_URL ?? `sqlite:${join(dir, 'gw.db')}`,
-      SCAIGRID_BLOB_URL: `file:${join(dir, 'blobs')}`,
-      SCAIGRID_REDIS_URL: process.env.SCAIGRID_REDIS_URL ?? 'memory://',
-      SCAIGRID_REDIS_NAMESPACE: `sgbench${process.pid}`,
-      [BENCH_KEY_ENV]: options.apiKey,
-      ...options.env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...command.env,
+    SCAIGRID_CONFIG: configFile,
+    SCAIGRID_PORT: String(port),
+    SCAIGRID_LOG_LEVEL: process.env.SCAIGRID_LOG_LEVEL ?? 'warn',
+    SCAIGRID_DATABASE_URL: process.env.SCAIGRID_DATABASE_URL ?? `sqlite:${join(dir, 'gw.db')}`,
+    SCAIGRID_BLOB_URL: `file:${join(dir, 'blobs')}`,
+    SCAIGRID_REDIS_URL: process.env.SCAIGRID_REDIS_URL ?? 'memory://',
+    SCAIGRID_REDIS_NAMESPACE: `sgbench${process.pid}`,
+    [BENCH_KEY_ENV]: options.apiKey,
+    ...options.env,
+  };
+  const child: ChildProcess = spawn(cmd, args as string[], { cwd: options.cwd ?? root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
@@ -213,6 +210,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       clearTimeout(timer);
     }
     rmSync(dir, { recursive: true, force: true });
+    // Its counters, usage queue and event streams: a tool that stopped it must not leave them
+    // in a shared Redis (probes that did not clean up once left 46,000 keys, 192 MB).
+    await cleanRedis(env.SCAIGRID_REDIS_NAMESPACE!, env.SCAIGRID_REDIS_URL);
   };
   for (;;) {
     if (child.exitCode !== null) {
@@ -252,8 +252,7 @@ export function rssMb(pid: number): number {
 }
 
 /** Deletes every key of a bench namespace (settled markers, counters, queued usage) from real Redis. */
-export async function cleanRedis(namespace: string): Promise<void> {
-  const url = process.env.SCAIGRID_REDIS_URL;
+export async function cleanRedis(namespace: string, url = process.env.SCAIGRID_REDIS_URL): Promise<void> {
   if (!url || url.startsWith('memory:')) return;
   const { Redis } = await import('ioredis');
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });

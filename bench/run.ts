@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { coldStart } from './cold-start.js';
-import { BENCH_KEY_ENV, benchConfig, chatBody, cleanRedis, cpuMicros, hasTaskset, loadedPlugins, MODELS, newApiKey, root, rssMb, startFloorProxy, startGateway, startMock, UPSTREAM_MODELS } from './gateway.js';
+import { BENCH_KEY_ENV, benchConfig, chatBody, cpuMicros, hasTaskset, loadedPlugins, MODELS, newApiKey, root, rssMb, startFloorProxy, startGateway, startMock, UPSTREAM_MODELS } from './gateway.js';
 import { monotonicUs } from './clock.js';
 import { abandonStream, closeProbes, runLoad, streamTiming, type Target } from './load.js';
 import type { MockStats, ProbeStamps } from './mock-upstream.js';
@@ -247,7 +247,6 @@ try {
   await gateway.stop();
   floor.stop();
   mock.stop();
-  await cleanRedis(`sgbench${process.pid}`);
 
   const coldStartMs: number[] = [];
   if (coldStarts > 0) {
