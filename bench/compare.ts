@@ -78,6 +78,8 @@ const body = BODIES[args.scenario!]!;
 const target = (g: RunningGateway) => ({ url: `${g.url}/oai/v1/chat/completions`, headers: { authorization: `Bearer ${apiKey}` } });
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const percent = (change: number) => `${change >= 0 ? '+' : ''}${(change * 100).toFixed(1)} %`;
+/** The two sides, this one first on even `n`: who boots, warms up, is loaded or probed first alternates. */
+const sidesInTurn = (n: number) => (n % 2 === 0 ? (['this', 'base'] as const) : (['base', 'this'] as const));
 
 const results: Record<'this' | 'base', number[]> = { this: [], base: [] };
 const p50s: Record<'this' | 'base', number[]> = { this: [], base: [] };
@@ -86,7 +88,7 @@ const p99s: Record<'this' | 'base', number[]> = { this: [], base: [] };
 const rss: Record<'this' | 'base', number[]> = { this: [], base: [] };
 const pairChanges: number[] = [];
 const firstBytes: Record<'this' | 'base', number[]> = { this: [], base: [] };
-const firstBytePairs: string[] = [];
+const firstBytePairs: Record<'this' | 'base', number>[] = [];
 // CPU per probed stream: a stream served by an idle gateway costs it far more than under load.
 const probeCpu: Record<'this' | 'base', number[]> = { this: [], base: [] };
 for (let pair = 0; pair < pairs; pair++) {
@@ -98,7 +100,7 @@ for (let pair = 0; pair < pairs; pair++) {
   // measured it dearer in every pair (+1.2, +2.0, +3.8, +4.8 %) and 1-7 MB larger; alternating,
   // the next A/A's RSS went both ways (its CPU pairs, +4.5, +7.6, +10.3, -4.6 %, on a busier
   // machine, say how wide one pair's noise can be).
-  const first = pair % 2 === 0 ? (['this', 'base'] as const) : (['base', 'this'] as const);
+  const first = sidesInTurn(pair);
   const start = {
     // Each in its own Redis namespace: nothing one does (counters, queued usage) lands on the other.
     this: () => startGateway({ upstreamPort, apiKey, cpu: 0, nodeFlags: args['this-node-flag'], env: { SCAIGRID_REDIS_NAMESPACE: namespace('a'), ...thisEnv } }),
@@ -114,7 +116,7 @@ for (let pair = 0; pair < pairs; pair++) {
   }
   const pairResults: Record<'this' | 'base', number[]> = { this: [], base: [] };
   for (let round = 0; round < rounds; round++) {
-    const order = (round + pair) % 2 === 0 ? (['this', 'base'] as const) : (['base', 'this'] as const);
+    const order = sidesInTurn(round + pair);
     for (const name of order) {
       const g = gateways[name];
       const before = cpuMicros(g.pid);
@@ -138,7 +140,7 @@ for (let pair = 0; pair < pairs; pair++) {
     const pairFirstBytes: Record<'this' | 'base', number[]> = { this: [], base: [] };
     const cpuBefore = { this: cpuMicros(gateways.this.pid), base: cpuMicros(gateways.base.pid) };
     for (let probe = 0; probe < firstByteProbes; probe++) {
-      for (const name of (probe + pair) % 2 === 0 ? (['this', 'base'] as const) : (['base', 'this'] as const)) {
+      for (const name of sidesInTurn(probe + pair)) {
         pairFirstBytes[name].push((await streamTiming(target(gateways[name]), body)).ttfb);
         await new Promise((r) => setTimeout(r, gapMs));
       }
@@ -147,8 +149,9 @@ for (let pair = 0; pair < pairs; pair++) {
       probeCpu[name].push((cpuMicros(gateways[name].pid) - cpuBefore[name]) / firstByteProbes);
       firstBytes[name].push(...pairFirstBytes[name]);
     }
-    firstBytePairs.push(`${median(pairFirstBytes.this).toFixed(2)} / ${median(pairFirstBytes.base).toFixed(2)}`);
-    process.stderr.write(`[compare] pair ${pair + 1}/${pairs}: first byte this ${firstBytePairs.at(-1)!.replace(' / ', ' ms, base ')} ms\n`);
+    const medians = { this: median(pairFirstBytes.this)!, base: median(pairFirstBytes.base)! };
+    firstBytePairs.push(medians);
+    process.stderr.write(`[compare] pair ${pair + 1}/${pairs}: first byte this ${medians.this.toFixed(2)} ms, base ${medians.base.toFixed(2)} ms\n`);
   }
   started.length = 0;
   // Each stop deletes its gateway's Redis namespace.
@@ -163,7 +166,7 @@ if (rounds > 0) {
   process.stdout.write(`p99 latency ms (median of ${pairs} × ${rounds}): this ${median(p99s.this).toFixed(2)}, base ${median(p99s.base).toFixed(2)}\n`);
 }
 if (firstByteProbes > 0) {
-  process.stdout.write(`${args.scenario} first byte ms (median of ${pairs} × ${firstByteProbes} interleaved probes, ${gapMs} ms apart): this ${median(firstBytes.this).toFixed(2)}, base ${median(firstBytes.base).toFixed(2)}; per pair (this / base): ${firstBytePairs.join(', ')}\n`);
+  process.stdout.write(`${args.scenario} first byte ms (median of ${pairs} × ${firstByteProbes} interleaved probes, ${gapMs} ms apart): this ${median(firstBytes.this).toFixed(2)}, base ${median(firstBytes.base).toFixed(2)}; per pair (this / base): ${firstBytePairs.map((m) => `${m.this.toFixed(2)} / ${m.base.toFixed(2)}`).join(', ')}\n`);
   process.stdout.write(`CPU µs per probed stream, per pair: this ${probeCpu.this.map((x) => x.toFixed(0)).join(', ')}; base ${probeCpu.base.map((x) => x.toFixed(0)).join(', ')}\n`);
 }
 process.stdout.write(`RSS MB after each pair's rounds: this ${rss.this.map((x) => x.toFixed(0)).join(', ')}; base ${rss.base.map((x) => x.toFixed(0)).join(', ')}\n`);

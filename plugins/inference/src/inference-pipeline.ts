@@ -377,7 +377,7 @@ function outputChars(response: ChatResponse): number {
  * getter in the object's hidden class, and hidden classes live in the old generation, so the
  * getter's closure and all it reached (the request's context, the generators, the upstream
  * signal) were referenced from old space and survived every young collection until the next
- * full one. The gateway promoted ~4 KB per stream for it, most of a stream's promotion
+ * full one. The gateway promoted ~6 KB per stream for it, most of a stream's promotion
  * (bench/README.md, "Garbage that lives too long").
  */
 class StreamOutcome implements ChatStreamOutcome {
