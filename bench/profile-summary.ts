@@ -82,20 +82,44 @@ function userCaller(id: number, parents: Map<number, number>, byId: Map<number, 
   return undefined;
 }
 
+/** A span of CLOCK_MONOTONIC µs (the clock of process.hrtime and of V8 profiles). */
+export interface ProfileWindow {
+  fromUs: number;
+  toUs: number;
+}
+
+/** The windows in time order, overlapping ones joined, so one pass over the samples can test them. */
+function disjoint(windows: readonly ProfileWindow[]): ProfileWindow[] {
+  const out: ProfileWindow[] = [];
+  for (const w of [...windows].sort((a, b) => a.fromUs - b.fromUs)) {
+    const last = out.at(-1);
+    if (last && w.fromUs <= last.toUs) last.toUs = Math.max(last.toUs, w.toUs);
+    else out.push({ ...w });
+  }
+  return out;
+}
+
 /**
- * Summarizes self time. `window` (CLOCK_MONOTONIC µs, the clock of process.hrtime and of V8
- * profiles) keeps only the samples of the load phase, leaving boot out.
+ * Summarizes self time. `windows` keeps only the samples inside them: the load phase, leaving
+ * boot out, or the spans of many probes (e.g. each first byte's way in), and then the header
+ * also gives the busy time per window.
  */
-export function summarizeProfile(file: string, top = 25, window?: { fromUs: number; toUs: number }): string {
+export function summarizeProfile(file: string, top = 25, windows?: ProfileWindow | readonly ProfileWindow[]): string {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
   const byId = new Map(profile.nodes.map((n) => [n.id, original(n)]));
   const parents = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parents.set(c, n.id);
+  const spans = windows === undefined ? undefined : disjoint(Array.isArray(windows) ? windows : [windows as ProfileWindow]);
   const selfUs = new Map<number, number>();
   let t = profile.startTime;
+  let span = 0;
   for (let i = 0; i < profile.samples.length; i++) {
     t += profile.timeDeltas[i] ?? 0;
-    if (window && (t < window.fromUs || t > window.toUs)) continue;
+    if (spans) {
+      // Samples come in time order: move past the windows that ended before this one.
+      while (span < spans.length && spans[span]!.toUs < t) span++;
+      if (span === spans.length || t < spans[span]!.fromUs) continue;
+    }
     selfUs.set(profile.samples[i], (selfUs.get(profile.samples[i]) ?? 0) + (profile.timeDeltas[i] ?? 0));
   }
   const total = [...selfUs.values()].reduce((a, b) => a + b, 0);
@@ -139,7 +163,8 @@ export function summarizeProfile(file: string, top = 25, window?: { fromUs: numb
     ownPkgs.set(pkg, (ownPkgs.get(pkg) ?? 0) + us);
   }
   const pct = (us: number) => `${((100 * us) / busy).toFixed(1).padStart(5)}%`;
-  const lines = [`busy ${(busy / 1e6).toFixed(2)} s of ${(total / 1e6).toFixed(2)} s sampled (idle excluded from the percentages)`, '', 'self time by function:'];
+  const perWindow = Array.isArray(windows) && windows.length > 1 ? `; ${Math.round(busy / windows.length)} µs busy per window over ${windows.length} windows` : '';
+  const lines = [`busy ${(busy / 1e6).toFixed(2)} s of ${(total / 1e6).toFixed(2)} s sampled (idle excluded from the percentages)${perWindow}`, '', 'self time by function:'];
   for (const [k, v] of [...fns].sort((a, b) => b[1] - a[1]).slice(0, top)) {
     const via = callers.get(k);
     const main = via && [...via].sort((a, b) => b[1] - a[1])[0];

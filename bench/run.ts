@@ -24,7 +24,7 @@ import { abandonStream, closeProbes, runLoad, streamTiming, type Target } from '
 import type { MockStats, ProbeStamps } from './mock-upstream.js';
 import { GATEWAY_WARM_UP, warmUp } from './warm-up.js';
 import { renderReport, type CellResult, type Report, type RoundResult, type TtfbResult } from './report.js';
-import { summarizeProfile } from './profile-summary.js';
+import { summarizeProfile, type ProfileWindow } from './profile-summary.js';
 import { pinLocalRedis } from './redis-pinning.js';
 
 const { values: args } = parseArgs({
@@ -41,6 +41,12 @@ const { values: args } = parseArgs({
     /** Connection counts at which the floor proxy is measured too, e.g. '1,16' ('0': not at all). */
     floor: { type: 'string' },
     profile: { type: 'boolean', default: false },
+    /**
+     * µs between the profile's samples (V8's default: 1000). The first-byte breakdown needs a
+     * fine one, e.g. 20: a probe's way in lasts well under a millisecond. The load figures then
+     * carry the profiler's own cost.
+     */
+    'profile-interval': { type: 'string' },
   },
 });
 
@@ -117,11 +123,26 @@ let probeCount = 0;
  * mock: the first byte's time split into the way to the upstream, the upstream's own wait and
  * the way back (µs; the last two are what a proxy adds on either side).
  */
-async function firstByteProbe(target: Target, model: string): Promise<{ ttfbMs: number; inUs: number; outUs: number }> {
+async function firstByteProbe(target: Target, model: string): Promise<FirstByteProbe> {
   const id = String(++probeCount);
   const timing = await streamTiming(target, chatBody(model, true, id));
   const stamps = (await (await fetch(`http://127.0.0.1:${mock.port}/stamps/${id}`)).json()) as ProbeStamps;
-  return { ttfbMs: timing.ttfb, inUs: stamps.receivedUs - timing.sentUs, outUs: timing.firstByteUs - stamps.firstEventUs };
+  return {
+    ttfbMs: timing.ttfb,
+    inUs: stamps.receivedUs - timing.sentUs,
+    outUs: timing.firstByteUs - stamps.firstEventUs,
+    wayIn: { fromUs: timing.sentUs, toUs: stamps.receivedUs },
+    wayOut: { fromUs: stamps.firstEventUs, toUs: timing.firstByteUs },
+  };
+}
+
+interface FirstByteProbe {
+  ttfbMs: number;
+  inUs: number;
+  outUs: number;
+  /** The probe's way to the upstream and its first event's way back, as spans of CLOCK_MONOTONIC µs (a profile's clock). */
+  wayIn: ProfileWindow;
+  wayOut: ProfileWindow;
 }
 
 // ---- the run ------------------------------------------------------------------------------
@@ -136,7 +157,7 @@ const gateway = await startGateway({
   upstreamPort: mock.port,
   apiKey,
   cpu: pin ? 0 : undefined,
-  nodeFlags: args.profile ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [],
+  nodeFlags: args.profile ? ['--cpu-prof', '--cpu-prof-dir', profileDir, ...(args['profile-interval'] ? ['--cpu-prof-interval', args['profile-interval']] : [])] : [],
 });
 
 const direct = (): Target => ({ url: `http://127.0.0.1:${mock.port}/v1/chat/completions`, headers: {} });
@@ -146,6 +167,8 @@ const viaFloor = (): Target => ({ url: `http://127.0.0.1:${floor.port}/oai/v1/ch
 let report: Report | undefined;
 // The load phase on CLOCK_MONOTONIC, the clock V8 profiles use, so the profile summary leaves boot out.
 const loadWindow = { fromUs: 0, toUs: Number.MAX_SAFE_INTEGER };
+// ScaiGrid's first-byte probes: what its profile shows inside them is what a first byte waits for.
+const firstByteWindows: { wayIn: ProfileWindow[]; wayOut: ProfileWindow[] } = { wayIn: [], wayOut: [] };
 try {
   // Prove the path: one request through ScaiGrid reaches the mock and comes back whole.
   startPhase('checking the request path', 0);
@@ -215,9 +238,13 @@ try {
         const t = ttfb.find((x) => x.scenario === s.name)!;
         startPhase(`round ${round}/${rounds} · ${s.name} · time to first byte`, ((floorConnections.length > 0 ? 3 : 2) * probes * (s.slow ? slowProbeMs : 5)) / 1000);
         const upstreamModel = s.slow ? UPSTREAM_MODELS.slow : UPSTREAM_MODELS.fast;
-        const record = (path: 'direct' | 'gateway' | 'floor', probe: { ttfbMs: number; inUs: number; outUs: number }) => {
+        const record = (path: 'direct' | 'gateway' | 'floor', probe: FirstByteProbe) => {
           t[path].push(probe.ttfbMs);
           t.split[path].push({ inUs: probe.inUs, outUs: probe.outUs });
+          if (path === 'gateway') {
+            firstByteWindows.wayIn.push(probe.wayIn);
+            firstByteWindows.wayOut.push(probe.wayOut);
+          }
         };
         for (let i = 0; i < probes; i++) {
           record('direct', await firstByteProbe(direct(), upstreamModel));
@@ -294,6 +321,14 @@ writeFileSync(file, markdown);
 process.stdout.write(`Saved to ${file}\n`);
 if (args.profile) {
   const profiles = readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile'));
-  for (const p of profiles) process.stdout.write(`\nCPU profile ${join(profileDir, p)}:\n${summarizeProfile(join(profileDir, p), 30, loadWindow)}\n`);
+  for (const p of profiles) {
+    const file = join(profileDir, p);
+    process.stdout.write(`\nCPU profile ${file}:\n${summarizeProfile(file, 30, loadWindow)}\n`);
+    // The probes run one at a time on an otherwise idle gateway, so these samples are theirs alone.
+    if (firstByteWindows.wayIn.length > 0) {
+      process.stdout.write(`\nThe same profile inside the first-byte probes, way in (request sent → the upstream has it):\n${summarizeProfile(file, 20, firstByteWindows.wayIn)}\n`);
+      process.stdout.write(`\nWay out (the upstream's first event → the client has it):\n${summarizeProfile(file, 20, firstByteWindows.wayOut)}\n`);
+    }
+  }
 }
 process.exit(0);

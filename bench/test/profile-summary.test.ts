@@ -57,3 +57,26 @@ it('charges library and internal time to the innermost workspace function that c
   expect(inclusive).toMatch(/25\.0%\s+\(no workspace frame\) \(native \/ VM\)/);
   expect(inclusive).toMatch(/75\.0%\s+plugins\/accounting/);
 });
+
+it('keeps only the samples inside the given windows, and gives the busy time per window', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sg-prof-'));
+  const at = (functionName: string) => ({ functionName, url: 'file:///repo/plugins/demo/src/a.ts', lineNumber: 0, columnNumber: 0 });
+  const nodes = [
+    { id: 1, callFrame: { functionName: '(root)', url: '', lineNumber: -1 }, children: [2, 3, 4] },
+    { id: 2, callFrame: at('wayIn') },
+    { id: 3, callFrame: at('between') },
+    { id: 4, callFrame: at('wayOut') },
+  ];
+  // Samples at 100, 200, …, 600 µs.
+  const file = writeProfile(dir, nodes, [2, 2, 3, 3, 4, 4]);
+  // Out of order and overlapping (the first two join into 50-250): the four samples of wayIn and wayOut.
+  const summary = summarizeProfile(file, 25, [
+    { fromUs: 450, toUs: 650 },
+    { fromUs: 50, toUs: 150 },
+    { fromUs: 120, toUs: 250 },
+  ]);
+  expect(summary).toMatch(/busy 0\.00 s of 0\.00 s sampled .*; 133 µs busy per window over 3 windows/);
+  expect(summary).toMatch(/50\.0%\s+wayIn/);
+  expect(summary).toMatch(/50\.0%\s+wayOut/);
+  expect(summary).not.toMatch(/between/);
+});
