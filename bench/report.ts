@@ -188,7 +188,8 @@ export function renderReport(report: Report): string {
       ['added p50, non-streaming, 1 conn', '≤ 0.3 ms', `${signed(addedP50)} ms`, verdict(Number.isFinite(addedP50) ? addedP50 <= 0.3 : undefined), floorVerdict(floorAdded.p50At1, 0.3)],
       ['added p99, non-streaming, 16 conns', '≤ 2 ms', `${signed(addedP99)} ms`, verdict(Number.isFinite(addedP99) ? addedP99 <= 2 : undefined), floorVerdict(floorAdded.p99At16, 2)],
       ['stream TTFB above direct (worst stream)', '≤ 1 ms', `${signed(ttfbAdded)} ms`, verdict(Number.isFinite(ttfbAdded) ? ttfbAdded <= 1 : undefined), floorVerdict(floorAdded.ttfb, 1)],
-      ['RSS after the run', '≤ 120 MB', `${report.rssAfterMb.toFixed(0)} MB`, verdict(report.rssAfterMb <= 120), '–'],
+      // One decimal: a verdict of 120.4 MB read as "120 MB, not met".
+      ['RSS after the run', '≤ 120 MB', `${report.rssAfterMb.toFixed(1)} MB`, verdict(report.rssAfterMb <= 120), '–'],
       ['cold start to /ready (embedded stores, median)', '≤ 1.5 s', `${Number.isFinite(cold) ? (cold / 1000).toFixed(2) : '–'} s`, verdict(Number.isFinite(cold) ? cold <= 1500 : undefined), '–'],
       ['client disconnect aborts the upstream stream', 'yes', report.abortReachedUpstream === undefined ? '–' : report.abortReachedUpstream ? 'yes' : 'no', verdict(report.abortReachedUpstream), '–'],
     ],
