@@ -191,6 +191,15 @@ describe('sseEvents', () => {
     expect(await collect(openAIStreamChunks(batched()))).toEqual([...text('a'), ...text('b')]);
   });
 
+  it('drops a byte order mark at the start of the stream, even one split across reads, and only there', async () => {
+    const reads = [Buffer.from([0xef]), Buffer.from([0xbb, 0xbf, ...Buffer.from('data: 1\n\n')]), Buffer.from('data: \ufeff2\n\n')];
+    async function* bytes() {
+      yield* reads;
+    }
+    const call = testCall(new Agent(), { baseUrl: 'http://unused' });
+    expect((await collect(sseEvents(bytes(), call, 'p'))).map((e) => e.data)).toEqual(['1', '\ufeff2']);
+  });
+
   it('turns a failing body into an UpstreamError', async () => {
     async function* broken() {
       yield Buffer.from('data: 1\n\n');
