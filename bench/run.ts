@@ -127,23 +127,17 @@ async function firstByteProbe(target: Target, model: string): Promise<FirstByteP
   const id = String(++probeCount);
   const timing = await streamTiming(target, chatBody(model, true, id));
   const stamps = (await (await fetch(`http://127.0.0.1:${mock.port}/stamps/${id}`)).json()) as ProbeStamps;
-  return {
-    ttfbMs: timing.ttfb,
-    inUs: stamps.receivedUs - timing.sentUs,
-    outUs: timing.firstByteUs - stamps.firstEventUs,
-    wayIn: { fromUs: timing.sentUs, toUs: stamps.receivedUs },
-    wayOut: { fromUs: stamps.firstEventUs, toUs: timing.firstByteUs },
-  };
+  return { ttfbMs: timing.ttfb, wayIn: { fromUs: timing.sentUs, toUs: stamps.receivedUs }, wayOut: { fromUs: stamps.firstEventUs, toUs: timing.firstByteUs } };
 }
 
 interface FirstByteProbe {
   ttfbMs: number;
-  inUs: number;
-  outUs: number;
-  /** The probe's way to the upstream and its first event's way back, as spans of CLOCK_MONOTONIC µs (a profile's clock). */
+  /** The way to the upstream and the first event's way back, as spans of CLOCK_MONOTONIC µs (a CPU profile's clock too). */
   wayIn: ProfileWindow;
   wayOut: ProfileWindow;
 }
+
+const spanUs = (w: ProfileWindow) => w.toUs - w.fromUs;
 
 // ---- the run ------------------------------------------------------------------------------
 const started = new Date();
@@ -240,7 +234,7 @@ try {
         const upstreamModel = s.slow ? UPSTREAM_MODELS.slow : UPSTREAM_MODELS.fast;
         const record = (path: 'direct' | 'gateway' | 'floor', probe: FirstByteProbe) => {
           t[path].push(probe.ttfbMs);
-          t.split[path].push({ inUs: probe.inUs, outUs: probe.outUs });
+          t.split[path].push({ inUs: spanUs(probe.wayIn), outUs: spanUs(probe.wayOut) });
           if (path === 'gateway') {
             firstByteWindows.wayIn.push(probe.wayIn);
             firstByteWindows.wayOut.push(probe.wayOut);
