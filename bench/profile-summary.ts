@@ -104,12 +104,12 @@ function disjoint(windows: readonly ProfileWindow[]): ProfileWindow[] {
  * boot out, or the spans of many probes (e.g. each first byte's way in), and then the header
  * also gives the busy time per window.
  */
-export function summarizeProfile(file: string, top = 25, windows?: ProfileWindow | readonly ProfileWindow[]): string {
+export function summarizeProfile(file: string, top = 25, windows?: readonly ProfileWindow[]): string {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
   const byId = new Map(profile.nodes.map((n) => [n.id, original(n)]));
   const parents = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parents.set(c, n.id);
-  const spans = windows === undefined ? undefined : disjoint(Array.isArray(windows) ? windows : [windows as ProfileWindow]);
+  const spans = windows && disjoint(windows);
   const selfUs = new Map<number, number>();
   let t = profile.startTime;
   let span = 0;
@@ -163,7 +163,7 @@ export function summarizeProfile(file: string, top = 25, windows?: ProfileWindow
     ownPkgs.set(pkg, (ownPkgs.get(pkg) ?? 0) + us);
   }
   const pct = (us: number) => `${((100 * us) / busy).toFixed(1).padStart(5)}%`;
-  const perWindow = Array.isArray(windows) && windows.length > 1 ? `; ${Math.round(busy / windows.length)} µs busy per window over ${windows.length} windows` : '';
+  const perWindow = windows && windows.length > 1 ? `; ${Math.round(busy / windows.length)} µs busy per window over ${windows.length} windows` : '';
   const lines = [`busy ${(busy / 1e6).toFixed(2)} s of ${(total / 1e6).toFixed(2)} s sampled (idle excluded from the percentages)${perWindow}`, '', 'self time by function:'];
   for (const [k, v] of [...fns].sort((a, b) => b[1] - a[1]).slice(0, top)) {
     const via = callers.get(k);

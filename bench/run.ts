@@ -317,7 +317,7 @@ if (args.profile) {
   const profiles = readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile'));
   for (const p of profiles) {
     const file = join(profileDir, p);
-    process.stdout.write(`\nCPU profile ${file}:\n${summarizeProfile(file, 30, loadWindow)}\n`);
+    process.stdout.write(`\nCPU profile ${file}:\n${summarizeProfile(file, 30, [loadWindow])}\n`);
     // The probes run one at a time on an otherwise idle gateway, so these samples are theirs alone.
     if (firstByteWindows.wayIn.length > 0) {
       process.stdout.write(`\nThe same profile inside the first-byte probes, way in (request sent → the upstream has it):\n${summarizeProfile(file, 20, firstByteWindows.wayIn)}\n`);

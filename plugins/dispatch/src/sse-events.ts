@@ -38,10 +38,14 @@ export async function* sseEventBatches(body: AsyncIterable<Uint8Array | string>,
   let decoded = false;
   try {
     for await (const chunk of body) {
-      let text = typeof chunk === 'string' ? chunk : decoder.write(chunk);
-      if (!decoded && typeof chunk !== 'string' && text !== '') {
-        decoded = true;
-        if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      let text: string;
+      if (typeof chunk === 'string') text = chunk;
+      else {
+        text = decoder.write(chunk);
+        if (!decoded && text !== '') {
+          decoded = true;
+          if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+        }
       }
       parser.feed(text);
       if (pending.length > 0) {
