@@ -200,6 +200,19 @@ describe('sseEvents', () => {
     expect((await collect(sseEvents(bytes(), call, 'p'))).map((e) => e.data)).toEqual(['1', '\ufeff2']);
   });
 
+  it('dispatches a last event ended by bare CRs at the end of the body, and still drops one without its blank line', async () => {
+    const events = async (...reads: string[]) => {
+      async function* bytes() {
+        for (const read of reads) yield Buffer.from(read);
+      }
+      const call = testCall(new Agent(), { baseUrl: 'http://unused' });
+      return (await collect(sseEvents(bytes(), call, 'p'))).map((e) => e.data);
+    };
+    expect(await events('data: 1\r\r', 'data: 2\r\r')).toEqual(['1', '2']);
+    expect(await events('data: 1\r\rdata: 2\r')).toEqual(['1']);
+    expect(await events('data: 1\n\ndata: 2\n')).toEqual(['1']);
+  });
+
   it('turns a failing body into an UpstreamError', async () => {
     async function* broken() {
       yield Buffer.from('data: 1\n\n');

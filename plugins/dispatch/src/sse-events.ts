@@ -36,6 +36,7 @@ export async function* sseEventBatches(body: AsyncIterable<Uint8Array | string>,
   // byte order mark, which the decode of an event stream drops.
   const decoder = new StringDecoder('utf8');
   let decoded = false;
+  let endsInCr = false;
   try {
     for await (const chunk of body) {
       let text: string;
@@ -47,6 +48,7 @@ export async function* sseEventBatches(body: AsyncIterable<Uint8Array | string>,
           if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
         }
       }
+      if (text !== '') endsInCr = text.charCodeAt(text.length - 1) === 0x0d;
       parser.feed(text);
       if (pending.length > 0) {
         const batch = pending;
@@ -57,7 +59,12 @@ export async function* sseEventBatches(body: AsyncIterable<Uint8Array | string>,
   } catch (err) {
     throw toUpstreamError(err, call, `${label} stream`);
   }
-  parser.feed(decoder.end());
+  const rest = decoder.end();
+  if (rest !== '') endsInCr = rest.charCodeAt(rest.length - 1) === 0x0d;
+  // The parser holds a CR at the end of its input until it knows whether an LF follows (CRLF is
+  // one line end). At the end of the body it is a line end on its own: an LF completes it as
+  // one, so a last event ended by bare CRs is not lost.
+  parser.feed(endsInCr ? `${rest}\n` : rest);
   // A final event without its blank line is incomplete by the SSE rules; the parser drops it.
   if (pending.length > 0) yield pending;
 }
