@@ -6,7 +6,7 @@
  * status (errors included). The body is read from a clone before the request goes on, and
  * only when it is small and of known length.
  */
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler, Next } from 'hono';
 import { newUlid } from '@scaigrid/kernel';
 import type { AuditRecord } from './audit-record.js';
 import type { AuditWriter } from './audit-writer.js';
@@ -27,11 +27,7 @@ export function isExcluded(path: string, prefixes: readonly string[]): boolean {
 
 export function auditMiddleware(options: AuditMiddlewareOptions): MiddlewareHandler {
   const { writer, excludePaths, maxBodyBytes, maxSummaryChars } = options;
-  return async (c, next) => {
-    const method = c.req.method;
-    const path = c.req.path;
-    if (!MUTATING.has(method) || isExcluded(path, excludePaths)) return next();
-
+  const audited = async (c: Context, next: Next, method: string, path: string): Promise<void> => {
     const contentType = c.req.header('content-type');
     const length = Number(c.req.header('content-length') ?? NaN);
     let raw: string | undefined;
@@ -61,5 +57,13 @@ export function auditMiddleware(options: AuditMiddlewareOptions): MiddlewareHand
       summary: note ?? summarizeBody(raw, contentType, maxSummaryChars),
     };
     writer.enqueue(record);
+  };
+  // Not async: a request that is not audited (every inference call, by default) passes on
+  // `next()`'s promise instead of wrapping it in one of its own.
+  return (c, next) => {
+    const method = c.req.method;
+    const path = c.req.path;
+    if (!MUTATING.has(method) || isExcluded(path, excludePaths)) return next();
+    return audited(c, next, method, path);
   };
 }

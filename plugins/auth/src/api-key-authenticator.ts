@@ -51,11 +51,20 @@ export class ApiKeyAuthenticator {
     this.unknown = new TtlCache(cache.negativeMaxEntries, cache.negativeTtlSeconds * 1000);
   }
 
-  /** The caller for a key, or undefined when it is unknown, revoked or expired. */
-  async authenticate(key: string): Promise<Caller | undefined> {
+  /**
+   * The caller for a key, or undefined when it is unknown, revoked or expired. Answered at once
+   * (not as a promise) when the key is in memory, as on nearly every request: a promise there
+   * cost the request path an await on the way in and one on the way out.
+   */
+  authenticate(key: string): Caller | undefined | Promise<Caller | undefined> {
     const hash = hashApiKey(key);
-    const resolved = this.known.get(hash) ?? (this.unknown.get(hash) ? undefined : await this.load(hash));
-    if (!resolved) return undefined;
+    const known = this.known.get(hash);
+    if (known) return this.admit(known);
+    if (this.unknown.get(hash)) return undefined;
+    return this.load(hash).then((loaded) => loaded && this.admit(loaded));
+  }
+
+  private admit(resolved: ResolvedKey): Caller | undefined {
     const now = Date.now();
     if (resolved.revokedAt !== null || (resolved.expiresAt !== null && resolved.expiresAt <= now)) return undefined;
     this.options.onUse?.(resolved.keyId, now);

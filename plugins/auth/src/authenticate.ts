@@ -6,7 +6,7 @@
  * No credential: no caller, and the route's guard decides. A bad credential: 401 with the
  * same message whatever was wrong, so a client learns nothing about which part failed.
  */
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler, Next } from 'hono';
 import { GatewayError, type ModuleContext } from '@scaigrid/kernel';
 import type { ApiKeyAuthenticator } from './api-key-authenticator.js';
 import { isApiKeyFormat } from './api-key-secret.js';
@@ -43,8 +43,13 @@ export function presentedToken(authorization: string | undefined, apiKeyHeader: 
 export function createAuthenticateMiddleware(options: AuthenticateOptions): MiddlewareHandler {
   const { keys, jwt, serviceTokens, log } = options;
 
-  const identify = async (token: string): Promise<Caller | undefined> => {
+  /** A caller, at once for a key in memory; a promise when a key must be read or a JWT verified. */
+  const identify = (token: string): Caller | undefined | Promise<Caller | undefined> => {
     if (isApiKeyFormat(token)) return keys.authenticate(token);
+    return identifyOther(token);
+  };
+
+  const identifyOther = async (token: string): Promise<Caller | undefined> => {
     if (looksLikeJwt(token)) {
       if (!jwt) return undefined;
       try {
@@ -57,13 +62,19 @@ export function createAuthenticateMiddleware(options: AuthenticateOptions): Midd
     return serviceTokens.match(token);
   };
 
-  return async (c, next) => {
+  const admit = (c: Context, next: Next, caller: Caller | undefined) => {
+    if (!caller) throw unauthenticated();
+    c.set('caller', caller);
+    return next();
+  };
+
+  // Not async: a key found in memory passes on `next()`'s promise without one of its own.
+  return (c, next) => {
     if (KERNEL_PROBES.has(c.req.path)) return next();
     const token = presentedToken(c.req.header('authorization'), c.req.header('x-api-key'));
     if (token === undefined) return next();
-    const caller = token === '' ? undefined : await identify(token);
-    if (!caller) throw unauthenticated();
-    c.set('caller', caller);
-    await next();
+    const caller = token === '' ? undefined : identify(token);
+    if (caller instanceof Promise) return caller.then((found) => admit(c, next, found));
+    return admit(c, next, caller);
   };
 }
