@@ -104,3 +104,20 @@ it('puts what the floor proxy alone reaches beside each latency target, and a da
   expect(markdown).toMatch(/\| stream TTFB above direct \(worst stream\) \| ≤ 1 ms \| \+2\.00 ms \| \*\*not met\*\* \| \+1\.25 ms \(not met\) \|/);
   expect(renderReport(report([{ direct: load(2), gateway: load(10), cpuPerRequest: 1000 }]))).toMatch(/\| added p99, non-streaming, 16 conns \| ≤ 2 ms \| \+16\.00 ms \| \*\*not met\*\* \| – \|/);
 });
+
+it('puts the floor proxy\'s CPU per request beside each CPU target, at its lowest count above 1 connection', () => {
+  const cell = (scenario: string, connections: number, gatewayCpu: number, floorCpu: number[]): Report['cells'][number] => ({
+    scenario,
+    connections,
+    rounds: floorCpu.map((cpu) => ({ direct: load(2), gateway: load(3), cpuPerRequest: gatewayCpu, floor: { result: load(2.5), cpuPerRequest: cpu } })),
+  });
+  const markdown = renderReport({
+    ...report([]),
+    // Non-stream: the floor at 1 connection (90) does not count; at 16 its median is 212, at 64 it is 250.
+    cells: [cell('non-stream', 1, 500, [90]), cell('non-stream', 16, 409, [200, 212, 230]), cell('non-stream', 64, 420, [250]), cell('stream', 16, 700, [650])],
+  });
+  expect(markdown).toMatch(/\| CPU per non-streaming request \(16\/64 conns, best\) \| ≤ 300 µs \| 409 µs \| \*\*not met\*\* \| 212 µs at 16 conns \(met\) \|/);
+  expect(markdown).toMatch(/\| CPU per streaming request \(16\/64 conns, best\) \| ≤ 600 µs \| 700 µs \| \*\*not met\*\* \| 650 µs at 16 conns \(not met\) \|/);
+  // Without floor rounds above 1 connection, a dash.
+  expect(renderReport(report([{ direct: load(2), gateway: load(10), cpuPerRequest: 1000 }]))).toMatch(/\| CPU per non-streaming request \(16\/64 conns, best\) \| ≤ 300 µs \| 1,000 µs \| \*\*not met\*\* \| – \|/);
+});
