@@ -113,7 +113,8 @@ export class SlidingWindowLimiter {
   /**
    * Asks ahead for the grants this admission left low (under half of `max`), so the requests
    * after it do not find them spent and each wait for Redis (at 64 connections, about a third
-   * did). One script, counting only the grants; nobody waits for its answer.
+   * did). One script, counting only the grants; nobody waits for its answer, and it is sent
+   * after the admission's turn (see `later`).
    */
   private topUp(checks: Checks, now: number): void {
     const { max, share } = this.local.settings;
@@ -135,7 +136,7 @@ export class SlidingWindowLimiter {
     args[0] = asked.length;
     const sentAt = performance.now();
     const generation = this.local.generation;
-    this.runCarryingTokens(CHECK, asked.map((s) => s.key), args)
+    later(() => this.runCarryingTokens(CHECK, asked.map((s) => s.key), args))
       .then((reply) => {
         const r = reply as number[];
         if (Number(r[0]) !== 1 || generation !== this.local.generation) return;
@@ -152,7 +153,8 @@ export class SlidingWindowLimiter {
   /**
    * Refreshes the token views this admission found near the end of their trust, so the requests
    * after it do not find them lapsed and each wait for Redis. One script with cost 0 on each (it
-   * counts nothing, and carries the tokens used here); nobody waits for its answer.
+   * counts nothing, and carries the tokens used here); nobody waits for its answer, and it is
+   * sent after the admission's turn (see `later`).
    */
   private refreshViews(checks: Checks, now: number): void {
     let due: LimitCheck[] | undefined;
@@ -163,7 +165,7 @@ export class SlidingWindowLimiter {
     for (const check of refreshing) args.push(check.limit, check.windowMs, 0, 0);
     const sentAt = performance.now();
     const generation = this.local.generation;
-    this.runCarryingTokens(CHECK, refreshing.map((check) => check.counterKey), args)
+    later(() => this.runCarryingTokens(CHECK, refreshing.map((check) => check.counterKey), args))
       .then((reply) => {
         if (generation !== this.local.generation) return;
         refreshing.forEach((check, i) => this.installView(check.counterKey, checkReply(reply as number[], i), sentAt));
@@ -330,6 +332,17 @@ export class SlidingWindowLimiter {
       throw err;
     }
   }
+}
+
+/**
+ * Runs `send` in the check phase of this turn of the event loop. A script nobody waits for
+ * (a top-up, a view refresh) is then written after the request that started it has gone
+ * upstream, instead of before it: on an idle connection the write leaves at once, and its
+ * system call and encoding sat on that request's way in. What it asks for is marked as asked
+ * before this, so the admissions of the same turn do not ask again.
+ */
+function later<T>(send: () => Promise<T>): Promise<T> {
+  return new Promise<void>((resolve) => setImmediate(resolve)).then(send);
 }
 
 function settle(carried: PendingTokens | undefined, err?: unknown): void {
