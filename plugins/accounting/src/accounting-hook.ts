@@ -104,7 +104,9 @@ export function createAccountingHook(deps: AccountingHookDeps): InferenceHook {
 
   return {
     name: 'accounting',
-    async admit(ctx) {
+    // Not async: drawn from this instance's lease (nearly always), the request is admitted at
+    // once; only a hold placed in Redis is waited for.
+    admit(ctx) {
       const now = Date.now();
       const id = newUlid(now);
       const windows = windowsAt(catalog.applicable(ctx.caller, ctx.route.currency), now);
@@ -114,9 +116,10 @@ export function createAccountingHook(deps: AccountingHookDeps): InferenceHook {
         ctx.state.set(STATE_KEY, { id, windows, holdMicros, leased: true, generation, settled: false } satisfies AccountingState);
         return;
       }
-      const outcome = await ledger.reserve(id, windows, holdMicros, now, config.hold.ttlSeconds * 1000);
-      if (!outcome.ok) throw refusal(outcome.refusedBy, holdMicros, ctx.route.currency);
-      ctx.state.set(STATE_KEY, { id, windows, holdMicros, leased: false, generation, settled: false } satisfies AccountingState);
+      return ledger.reserve(id, windows, holdMicros, now, config.hold.ttlSeconds * 1000).then((outcome) => {
+        if (!outcome.ok) throw refusal(outcome.refusedBy, holdMicros, ctx.route.currency);
+        ctx.state.set(STATE_KEY, { id, windows, holdMicros, leased: false, generation, settled: false } satisfies AccountingState);
+      });
     },
     async afterResponse(ctx) {
       await settle(ctx, 'ok');

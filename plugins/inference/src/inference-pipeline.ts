@@ -146,7 +146,8 @@ export class InferencePipeline implements InferenceService {
     if (input.signal.aborted) onClientAbort();
     else input.signal.addEventListener('abort', onClientAbort, { once: true });
     try {
-      await this.beforeDispatch(hooks, ctx, input.deferredChecks);
+      const admitting = this.beforeDispatch(hooks, ctx, input.deferredChecks);
+      if (admitting) await admitting;
       const served = await this.deps.dispatch.chatStream(route, ctx.request, { signal: upstream, requestId: ctx.requestId });
       recordServed(ctx, served);
       const batches = this.settleStream(hooks, ctx, number, served.chunks, upstream, input.signal, onClientAbort);
@@ -183,7 +184,8 @@ export class InferencePipeline implements InferenceService {
     const hooks = this.deps.hooks.list();
     const number = ++this.requestsStarted;
     try {
-      await this.beforeDispatch(hooks, ctx, input.deferredChecks);
+      const admitting = this.beforeDispatch(hooks, ctx, input.deferredChecks);
+      if (admitting) await admitting;
       const served = await serve();
       recordServed(ctx, served);
       ctx.usage = served.response.usage ?? estimateUsage(served.response);
@@ -252,21 +254,44 @@ export class InferencePipeline implements InferenceService {
     }
   }
 
-  /** `beforeDispatch` hooks in order, then admission: `admit` hooks and deferred checks at once. */
-  private async beforeDispatch(hooks: readonly InferenceHook[], ctx: InferenceContext, deferred: readonly Promise<void>[] = []): Promise<void> {
-    for (const hook of hooks) {
+  /**
+   * `beforeDispatch` hooks in order, then admission: `admit` hooks and deferred checks at once.
+   * Returns nothing (not a promise) when every hook answered at once and nothing was deferred,
+   * as on nearly every request: limits and budgets are answered from memory.
+   */
+  private beforeDispatch(hooks: readonly InferenceHook[], ctx: InferenceContext, deferred: readonly Promise<void>[] = []): Promise<void> | undefined {
+    for (let i = 0; i < hooks.length; i++) {
+      const hook = hooks[i]!;
       if (!hook.beforeDispatch) continue;
       // Most edit the request synchronously (prompts): they are not awaited.
       const editing = hook.beforeDispatch(ctx);
-      if (editing) await editing;
+      if (editing) return editing.then(() => this.editedThenAdmit(hooks, i + 1, ctx, deferred));
     }
-    const checks = [...deferred];
-    for (const hook of hooks) if (hook.admit) checks.push(started(() => hook.admit!(ctx)));
-    if (checks.length === 0) return;
+    return this.admit(hooks, ctx, deferred);
+  }
+
+  /** The rest of `beforeDispatch` after a hook that edited asynchronously. */
+  private async editedThenAdmit(hooks: readonly InferenceHook[], from: number, ctx: InferenceContext, deferred: readonly Promise<void>[]): Promise<void> {
+    for (const hook of hooks.slice(from)) if (hook.beforeDispatch) await hook.beforeDispatch(ctx);
+    await this.admit(hooks, ctx, deferred);
+  }
+
+  private admit(hooks: readonly InferenceHook[], ctx: InferenceContext, deferred: readonly Promise<void>[]): Promise<void> | undefined {
+    let checks: Promise<void>[] | undefined = deferred.length > 0 ? [...deferred] : undefined;
+    for (const hook of hooks) {
+      if (!hook.admit) continue;
+      let admitting: void | Promise<void>;
+      try {
+        admitting = hook.admit(ctx);
+      } catch (err) {
+        // A refusal; the others still settle first (below).
+        admitting = Promise.reject(err);
+      }
+      if (admitting) (checks ??= []).push(admitting);
+    }
+    if (!checks) return undefined;
     if (checks.length === 1) return checks[0];
-    // All of them settle before a refusal is thrown, so onError sees every hold that was placed.
-    // The first refusal in order (deferred checks, then hooks by registration) is the answer.
-    for (const result of await Promise.allSettled(checks)) if (result.status === 'rejected') throw result.reason;
+    return settledAll(checks);
   }
 
   /**
@@ -344,13 +369,12 @@ export class InferencePipeline implements InferenceService {
   }
 }
 
-/** `start()`'s promise, or a rejected one when it throws before returning it. */
-function started(start: () => void | Promise<void>): Promise<void> {
-  try {
-    return Promise.resolve(start());
-  } catch (err) {
-    return Promise.reject(err);
-  }
+/**
+ * Waits for every check, then throws the first refusal in order (deferred checks, then hooks by
+ * registration): all of them settle first, so onError sees every hold that was placed.
+ */
+async function settledAll(checks: readonly Promise<void>[]): Promise<void> {
+  for (const result of await Promise.allSettled(checks)) if (result.status === 'rejected') throw result.reason;
 }
 
 /** Resolves in the check phase of this turn of the event loop, after its I/O and microtasks. */

@@ -57,9 +57,37 @@ const holder = defineModule({
   },
 });
 
+/**
+ * A hook that edits some requests after an await (as a prompt store read might) and refuses
+ * others in `admit` at once, by throwing (as a budget already known to be spent would).
+ * Registered after the holder, so its admit runs second.
+ */
+const editor = defineModule({
+  id: 'editor',
+  version: '0.0.0',
+  dependsOn: ['inference', 'holder'],
+  setup(ctx) {
+    ctx.use(inferenceHooksRef).register({
+      name: 'editor',
+      beforeDispatch(c) {
+        if (c.kind !== 'chat' || c.request.user !== 'edit-later') return;
+        return new Promise<void>((resolve) => setTimeout(resolve, 5)).then(() => {
+          events.push('edit:done');
+        });
+      },
+      admit(c) {
+        if (c.kind === 'chat' && c.request.user === 'refuse-now') {
+          events.push('refuse:sync');
+          throw new GatewayError('BUDGET_EXCEEDED', 'No budget left.');
+        }
+      },
+    });
+  },
+});
+
 let gw: Gateway;
 beforeAll(async () => {
-  gw = await startGateway({ modules: [deferringCheck, holder] });
+  gw = await startGateway({ modules: [deferringCheck, holder, editor] });
 });
 afterAll(async () => gw?.stop());
 beforeEach(() => {
@@ -84,6 +112,24 @@ it('a deferred refusal answers the request, nothing goes upstream, and the hold 
   expect(res.status).toBe(429);
   expect((await res.json()).error.message).toContain('Slow down.');
   expect(events).toEqual(['check:deferred', 'hold:start', 'check:done', 'hold:placed', 'hold:released:RATE_LIMITED']);
+  expect(gw.upstream.requests.length).toBe(before);
+});
+
+it('admits only after a beforeDispatch edit that awaited something is done', async () => {
+  const before = gw.upstream.requests.length;
+  gw.upstream.script({ text: 'ok' });
+  const res = await chat({}, { model: 'chat-model', messages: [{ role: 'user', content: 'hi' }], user: 'edit-later' });
+  expect(res.status).toBe(200);
+  expect(events).toEqual(['check:deferred', 'edit:done', 'hold:start', 'check:done', 'hold:placed']);
+  expect(gw.upstream.requests.length).toBe(before + 1);
+});
+
+it('an admit hook refusing at once still lets the other checks settle, then answers with its refusal', async () => {
+  const before = gw.upstream.requests.length;
+  const res = await chat({}, { model: 'chat-model', messages: [{ role: 'user', content: 'hi' }], user: 'refuse-now' });
+  expect(res.status).toBe(429);
+  expect((await res.json()).error.code).toBe('insufficient_quota');
+  expect(events).toEqual(['check:deferred', 'hold:start', 'check:done', 'hold:placed', 'refuse:sync', 'hold:released:BUDGET_EXCEEDED']);
   expect(gw.upstream.requests.length).toBe(before);
 });
 

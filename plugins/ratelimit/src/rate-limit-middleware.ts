@@ -13,7 +13,7 @@
  * when the check is awaited.
  */
 import { GatewayError, setResponseHeaders } from '@scaigrid/kernel';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler, Next } from 'hono';
 import type { Logger } from 'pino';
 import { deferCheck } from '@scaigrid/plugin-inference';
 import type { RuleCache } from './rule-cache.js';
@@ -70,7 +70,21 @@ export function rateLimitMiddleware(options: RateLimitMiddlewareOptions): Middle
     if (!result.allowed) throw refusal(result);
   };
 
-  return async (c, next) => {
+  const showLimits = (c: Context, decision: LimitDecision | undefined) => {
+    const shown = decision?.allowed ? tightest(decision.results) : undefined;
+    if (shown) setResponseHeaders(c, rateLimitHeaders(shown));
+  };
+
+  /** Waits for Redis's answer: deferred to the pipeline where there is one, else here. */
+  const checkedInRedis = async (c: Context, next: Next, decision: Promise<LimitDecision>) => {
+    const passes = verdict(decision);
+    if (!deferCheck(c, passes)) await passes;
+    await next();
+    showLimits(c, await decision.catch(() => undefined));
+  };
+
+  // Not async: admitted from memory (nearly always), the request passes on `next()`'s promise.
+  return (c, next) => {
     const caller = c.get('caller');
     // No caller: the route's guard answers 401; OPTIONS is a CORS preflight, not a call.
     if (!caller || c.req.method === 'OPTIONS') return next();
@@ -78,14 +92,12 @@ export function rateLimitMiddleware(options: RateLimitMiddlewareOptions): Middle
     if (checks.length === 0) return next();
 
     const decision = limiter.check(checks.map((check) => ({ check, cost: check.kind === 'requests' ? 1 : 0 })));
-    const passes = verdict(decision);
-    if (!deferCheck(c, passes)) await passes;
-    await next();
-
-    const admitted = await decision.catch(() => undefined);
-    const shown = admitted?.allowed ? tightest(admitted.results) : undefined;
-    if (!shown) return;
-    setResponseHeaders(c, rateLimitHeaders(shown));
+    if (decision instanceof Promise) return checkedInRedis(c, next, decision);
+    if (!decision.allowed) throw refusal(decision);
+    // Set now, where the headers of the answer go whichever response it turns out to be
+    // (Node's response; elsewhere the context's, whose headers Hono carries to the final one).
+    showLimits(c, decision);
+    return next();
   };
 }
 

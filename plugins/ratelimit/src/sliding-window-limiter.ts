@@ -94,8 +94,10 @@ export class SlidingWindowLimiter {
    * Token checks are usually given cost 0: they pass while at least one token is left.
    * Answered from memory when grants cover every request check and recent replies every token
    * check; otherwise in Redis, where tokens added since the last script are counted first.
+   * From memory the decision is returned as it is, not as a promise: nearly every request is
+   * admitted so, and the promise cost its way in an await.
    */
-  async check(checks: Checks): Promise<LimitDecision> {
+  check(checks: Checks): LimitDecision | Promise<LimitDecision> {
     if (checks.length === 0) return { allowed: true, results: [] };
     const now = performance.now();
     const admitted = this.admitFromMemory(checks, now);
