@@ -91,7 +91,13 @@ export function rateLimitMiddleware(options: RateLimitMiddlewareOptions): Middle
     const checks = rules.checksFor(caller);
     if (checks.length === 0) return next();
 
-    const decision = limiter.check(checks.map((check) => ({ check, cost: check.kind === 'requests' ? 1 : 0 })));
+    let decision: LimitDecision | Promise<LimitDecision>;
+    try {
+      decision = limiter.check(checks.map((check) => ({ check, cost: check.kind === 'requests' ? 1 : 0 })));
+    } catch (err) {
+      // A limiter that fails at once is unavailable like one whose Redis call fails: failOpen decides.
+      decision = Promise.reject(err);
+    }
     if (decision instanceof Promise) return checkedInRedis(c, next, decision);
     if (!decision.allowed) throw refusal(decision);
     // Set now, where the headers of the answer go whichever response it turns out to be
