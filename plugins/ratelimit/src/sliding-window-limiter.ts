@@ -19,6 +19,11 @@
  * grants last), they go alone after TOKEN_FLUSH_MS, and stop() sends what is left, so other
  * instances see them late by at most that much.
  */
+// A script nobody waits for (a top-up, a view refresh) is sent in the check phase of the turn
+// that asked for it: after the request that started it has gone upstream, instead of before it.
+// On an idle connection the write leaves at once, and its system call and encoding sat on that
+// request's way in. What it asks for is marked as asked before, so the same turn asks once.
+import { setImmediate as nextCheckPhase } from 'node:timers/promises';
 import { RedisScript, type ModuleContext } from '@scaigrid/kernel';
 import type { LimitCheck } from './limit-rule.js';
 import { DEFAULT_GRANTS, LocalGrants, VIEW_REFRESH_AHEAD_MS, VIEW_TRUST_MS, type Grant, type GrantSettings } from './local-grants.js';
@@ -116,7 +121,7 @@ export class SlidingWindowLimiter {
    * Asks ahead for the grants this admission left low (under half of `max`), so the requests
    * after it do not find them spent and each wait for Redis (at 64 connections, about a third
    * did). One script, counting only the grants; nobody waits for its answer, and it is sent
-   * after the admission's turn (see `later`).
+   * after the admission's turn (see the import of `nextCheckPhase`).
    */
   private topUp(checks: Checks, now: number): void {
     const { max, share } = this.local.settings;
@@ -138,7 +143,7 @@ export class SlidingWindowLimiter {
     args[0] = asked.length;
     const sentAt = performance.now();
     const generation = this.local.generation;
-    later(() => this.runCarryingTokens(CHECK, asked.map((s) => s.key), args))
+    nextCheckPhase().then(() => this.runCarryingTokens(CHECK, asked.map((s) => s.key), args))
       .then((reply) => {
         const r = reply as number[];
         if (Number(r[0]) !== 1 || generation !== this.local.generation) return;
@@ -156,7 +161,7 @@ export class SlidingWindowLimiter {
    * Refreshes the token views this admission found near the end of their trust, so the requests
    * after it do not find them lapsed and each wait for Redis. One script with cost 0 on each (it
    * counts nothing, and carries the tokens used here); nobody waits for its answer, and it is
-   * sent after the admission's turn (see `later`).
+   * sent after the admission's turn (see the import of `nextCheckPhase`).
    */
   private refreshViews(checks: Checks, now: number): void {
     let due: LimitCheck[] | undefined;
@@ -167,7 +172,7 @@ export class SlidingWindowLimiter {
     for (const check of refreshing) args.push(check.limit, check.windowMs, 0, 0);
     const sentAt = performance.now();
     const generation = this.local.generation;
-    later(() => this.runCarryingTokens(CHECK, refreshing.map((check) => check.counterKey), args))
+    nextCheckPhase().then(() => this.runCarryingTokens(CHECK, refreshing.map((check) => check.counterKey), args))
       .then((reply) => {
         if (generation !== this.local.generation) return;
         refreshing.forEach((check, i) => this.installView(check.counterKey, checkReply(reply as number[], i), sentAt));
@@ -334,17 +339,6 @@ export class SlidingWindowLimiter {
       throw err;
     }
   }
-}
-
-/**
- * Runs `send` in the check phase of this turn of the event loop. A script nobody waits for
- * (a top-up, a view refresh) is then written after the request that started it has gone
- * upstream, instead of before it: on an idle connection the write leaves at once, and its
- * system call and encoding sat on that request's way in. What it asks for is marked as asked
- * before this, so the admissions of the same turn do not ask again.
- */
-function later<T>(send: () => Promise<T>): Promise<T> {
-  return new Promise<void>((resolve) => setImmediate(resolve)).then(send);
 }
 
 function settle(carried: PendingTokens | undefined, err?: unknown): void {
