@@ -34,6 +34,8 @@ export interface TtfbResult {
    * (`outUs`). The rest of a first byte is the upstream's own wait, the same on every path.
    */
   split: Record<'direct' | 'gateway' | 'floor', { inUs: number; outUs: number }[]>;
+  /** Minor page faults each proxy's process took per probe (the stream and the settlement after it). */
+  faults?: Record<'gateway' | 'floor', number[]>;
 }
 
 export interface Report {
@@ -49,6 +51,8 @@ export interface Report {
   rssSettled?: { mb: number; afterSeconds: number; watchedSeconds: number };
   coldStartMs: number[];
   abortReachedUpstream: boolean | undefined;
+  /** What one minor page fault cost the bench process, µs (`page-faults.ts`). */
+  pageFaultUs?: number;
 }
 
 export function median(values: number[]): number {
@@ -147,12 +151,20 @@ export function renderReport(report: Report): string {
     return [t.scenario, String(t.direct.length), ms(d), ms(g), signed(g - d), f];
   });
   const ttfbTable = table(['stream', 'probes', 'direct TTFB ms', 'ScaiGrid TTFB ms', 'added ms', 'floor proxy added ms'], ttfbRows);
+  // The mean, not the median: a proxy takes either none or one per page it allocates, by spells.
+  const faultsPerProbe = (t: TtfbResult, path: 'direct' | 'gateway' | 'floor') => {
+    const counts = path === 'direct' ? undefined : t.faults?.[path];
+    return counts && counts.length > 0 ? (counts.reduce((sum, n) => sum + n, 0) / counts.length).toFixed(1) : '–';
+  };
   const splitRows = report.ttfb.flatMap((t) =>
     (['direct', 'gateway', 'floor'] as const)
       .filter((path) => t.split[path].length > 0)
-      .map((path) => [t.scenario, PATH_NAMES[path], int(median(t.split[path].map((p) => p.inUs))), int(median(t.split[path].map((p) => p.outUs)))]),
+      .map((path) => [t.scenario, PATH_NAMES[path], int(median(t.split[path].map((p) => p.inUs))), int(median(t.split[path].map((p) => p.outUs))), faultsPerProbe(t, path)]),
   );
-  const splitTable = table(['stream', 'path', 'request → upstream µs', 'upstream\'s first event → client µs'], splitRows);
+  const splitTable = table(['stream', 'path', 'request → upstream µs', 'upstream\'s first event → client µs', 'page faults / probe'], splitRows);
+  const faultCost = report.pageFaultUs !== undefined && Number.isFinite(report.pageFaultUs)
+    ? ` A minor page fault cost ${report.pageFaultUs.toFixed(2)} µs on this machine during the run (fresh pages written by the bench process); a proxy serving sparse traffic takes one for each page it allocates (bench/README.md, "Sparse traffic").`
+    : '';
   const cold = median(report.coldStartMs);
   const floorRows = report.cells
     .filter((cell) => cell.rounds.some((r) => r.floor))
@@ -227,7 +239,7 @@ export function renderReport(report: Report): string {
     '',
     ttfbTable,
     '',
-    'Where the first byte goes: the same probes timed at the mock upstream too (medians, one clock for all processes). What a proxy adds is its row minus direct; the upstream\'s own wait is the same on every path.',
+    `Where the first byte goes: the same probes timed at the mock upstream too (medians, one clock for all processes). What a proxy adds is its row minus direct; the upstream's own wait is the same on every path. Page faults: the mean per probe of each proxy's process.${faultCost}`,
     '',
     splitTable,
     '',

@@ -26,6 +26,7 @@ import { GATEWAY_WARM_UP, warmUp } from './warm-up.js';
 import { renderReport, type CellResult, type Report, type RoundResult, type TtfbResult } from './report.js';
 import { summarizeProfile, type ProfileWindow } from './profile-summary.js';
 import { pinLocalRedis } from './redis-pinning.js';
+import { minorFaults, pageFaultCostUs } from './page-faults.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -189,6 +190,8 @@ try {
     abortReachedUpstream = (await mockStats(mock.port)).streamsAborted > abortedBefore;
   }
   const rssIdleMb = rssMb(gateway.pid);
+  // What a page fault costs here today, beside the faults each proxy takes per first-byte probe.
+  const pageFaultUs = pageFaultCostUs();
 
   // Every target the rounds load is warmed up, the mock too: a cold upstream in the first round
   // would make the direct figures, which the added latency is taken against, slower.
@@ -205,7 +208,7 @@ try {
   loadWindow.fromUs = monotonicUs();
 
   const cells: CellResult[] = scenarios.flatMap((s) => connections.map((c) => ({ scenario: s.name, connections: c, rounds: [] })));
-  const ttfb: TtfbResult[] = scenarios.filter((s) => s.stream).map((s) => ({ scenario: s.name, direct: [], gateway: [], floor: [], split: { direct: [], gateway: [], floor: [] } }));
+  const ttfb: TtfbResult[] = scenarios.filter((s) => s.stream).map((s) => ({ scenario: s.name, direct: [], gateway: [], floor: [], split: { direct: [], gateway: [], floor: [] }, faults: { gateway: [], floor: [] } }));
   for (let round = 1; round <= rounds; round++) {
     for (const s of scenarios) {
       for (const c of connections) {
@@ -240,11 +243,17 @@ try {
             firstByteWindows.wayOut.push(probe.wayOut);
           }
         };
+        // The page faults each proxy took during its probe (the stream, and the settlement after it).
+        const counted = async (path: 'gateway' | 'floor', pid: number, probing: () => Promise<FirstByteProbe>) => {
+          const before = minorFaults(pid);
+          record(path, await probing());
+          t.faults![path].push(minorFaults(pid) - before);
+        };
         for (let i = 0; i < probes; i++) {
           record('direct', await firstByteProbe(direct(), upstreamModel));
-          record('gateway', await firstByteProbe(viaGateway(), s.slow ? MODELS.slow : MODELS.fast));
+          await counted('gateway', gateway.pid, () => firstByteProbe(viaGateway(), s.slow ? MODELS.slow : MODELS.fast));
           // What a bare hop adds to the first byte, probed in the same sequence.
-          if (floorConnections.length > 0) record('floor', await firstByteProbe(viaFloor(), upstreamModel));
+          if (floorConnections.length > 0) await counted('floor', floor.pid, () => firstByteProbe(viaFloor(), upstreamModel));
         }
       }
     }
@@ -293,6 +302,7 @@ try {
     rssSettled,
     coldStartMs,
     abortReachedUpstream,
+    pageFaultUs,
   };
 } catch (err) {
   if (!existsSync(`/proc/${gateway.pid}`)) process.stderr.write(`\nScaiGrid exited during the run; its last output:\n${gateway.output().slice(-4000)}\n`);

@@ -121,3 +121,21 @@ it('puts the floor proxy\'s CPU per request beside each CPU target, at its lowes
   // Without floor rounds above 1 connection, a dash.
   expect(renderReport(report([{ direct: load(2), gateway: load(10), cpuPerRequest: 1000 }]))).toMatch(/\| CPU per non-streaming request \(16\/64 conns, best\) \| ≤ 300 µs \| 1,000 µs \| \*\*not met\*\* \| – \|/);
 });
+
+it('shows the page faults each proxy took per first-byte probe (the mean) and what one cost on the machine', () => {
+  const split = { direct: [{ inUs: 100, outUs: 90 }], gateway: [{ inUs: 700, outUs: 400 }], floor: [{ inUs: 400, outUs: 300 }] };
+  const markdown = renderReport({
+    ...report([]),
+    // ScaiGrid: 0, 0 and 77 faults, a mean of 25.7 (the median, 0, would hide the spell); the floor none.
+    ttfb: [{ scenario: 'stream', direct: [1], gateway: [2], floor: [1.5], split, faults: { gateway: [0, 0, 77], floor: [0, 0, 0] } }],
+    pageFaultUs: 1.524,
+  });
+  expect(markdown).toContain('| stream | direct | 100 | 90 | – |');
+  expect(markdown).toContain('| stream | ScaiGrid | 700 | 400 | 25.7 |');
+  expect(markdown).toContain('| stream | floor proxy | 400 | 300 | 0.0 |');
+  expect(markdown).toContain('A minor page fault cost 1.52 µs on this machine');
+  // A report without the counts (an older run's shape) has dashes and no cost sentence.
+  const without = renderReport({ ...report([]), ttfb: [{ scenario: 'stream', direct: [1], gateway: [2], floor: [], split: { ...split, floor: [] } }] });
+  expect(without).toContain('| stream | ScaiGrid | 700 | 400 | – |');
+  expect(without).not.toContain('A minor page fault cost');
+});
