@@ -5,6 +5,7 @@
  * with backoff; rows that still cannot be written, or that overflow the queue, are logged
  * (ids, actor, method, path, status: the row minus its summary) so none is lost silently.
  */
+import { setImmediate as nextCheckPhase } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { AuditRecord } from './audit-record.js';
 import type { AuditStore } from './audit-store.js';
@@ -40,7 +41,7 @@ export class AuditWriter {
   }
 
   private async drain(): Promise<void> {
-    await new Promise((resolve) => setImmediate(resolve));
+    await nextCheckPhase();
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, BATCH);
       await this.write(batch);

@@ -18,6 +18,8 @@
  * A settlement the answer does not wait for starts after the answer is written (the next check
  * phase), so its CPU and its Redis write are not on the answer's path either.
  */
+// Resolves in the check phase of this turn of the event loop, after its I/O and microtasks.
+import { setImmediate as afterThisTurn } from 'node:timers/promises';
 import { GatewayError, PlainAbortSignal, serviceRef, type AbortSignalLike } from '@scaigrid/kernel';
 import type { Caller } from '@scaigrid/plugin-auth';
 import type { ModelRoute, RoutingService } from '@scaigrid/plugin-routing';
@@ -375,11 +377,6 @@ export class InferencePipeline implements InferenceService {
  */
 async function settledAll(checks: readonly Promise<void>[]): Promise<void> {
   for (const result of await Promise.allSettled(checks)) if (result.status === 'rejected') throw result.reason;
-}
-
-/** Resolves in the check phase of this turn of the event loop, after its I/O and microtasks. */
-function afterThisTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function recordServed(ctx: InferenceContext, served: Served): void {
