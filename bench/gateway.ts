@@ -236,11 +236,19 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
 const CLOCK_TICKS = 100; // USER_HZ: /proc/<pid>/stat times are in 1/100 s on Linux.
 
+/**
+ * `/proc/<pid>/stat` from field 3 (state) on: `stat(pid)[n - 3]` is field n of proc(5). The
+ * command name before it is in parentheses and may hold spaces, so the split starts after it.
+ */
+export function procStat(pid: number | 'self'): string[] {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
 /** User + system CPU time of a process and all its threads, in microseconds. */
 export function cpuMicros(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the `(comm)`: state is field 3, utime 14, stime 15.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const fields = procStat(pid);
+  // utime is field 14, stime 15.
   return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS;
 }
 

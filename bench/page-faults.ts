@@ -8,13 +8,12 @@
  * machine far more than CPU speed does: ~16 µs a fault on 2026-11-29 here, ~1.5 µs the next
  * day, against ~0.1-0.25 µs on bare metal (bench/README.md).
  */
-import { readFileSync } from 'node:fs';
+import { procStat } from './gateway.js';
 
 /** Minor page faults of process `pid` (all its threads) since it started, from /proc. */
 export function minorFaults(pid: number | 'self'): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the `(comm)`: state is field 3, minflt field 10.
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[7]);
+  // minflt is field 10.
+  return Number(procStat(pid)[7]);
 }
 
 /**

@@ -162,8 +162,8 @@ export function renderReport(report: Report): string {
       .map((path) => [t.scenario, PATH_NAMES[path], int(median(t.split[path].map((p) => p.inUs))), int(median(t.split[path].map((p) => p.outUs))), faultsPerProbe(t, path)]),
   );
   const splitTable = table(['stream', 'path', 'request → upstream µs', 'upstream\'s first event → client µs', 'page faults / probe'], splitRows);
-  const faultCost = report.pageFaultUs !== undefined && Number.isFinite(report.pageFaultUs)
-    ? ` A minor page fault cost ${report.pageFaultUs.toFixed(2)} µs on this machine during the run (fresh pages written by the bench process); a proxy serving sparse traffic takes one for each page it allocates (bench/README.md, "Sparse traffic").`
+  const faultCost = Number.isFinite(report.pageFaultUs)
+    ? ` A minor page fault cost ${report.pageFaultUs!.toFixed(2)} µs on this machine during the run (fresh pages written by the bench process); a proxy serving sparse traffic takes one for each page it allocates (bench/README.md, "Sparse traffic").`
     : '';
   const cold = median(report.coldStartMs);
   const floorRows = report.cells
