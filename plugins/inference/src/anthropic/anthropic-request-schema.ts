@@ -87,7 +87,7 @@ const conversationShape = {
   thinking: thinking.nullish(),
 };
 
-export const anthropicMessagesRequestSchema = z.object({
+const messagesRequest = z.object({
   ...conversationShape,
   max_tokens: z.number({ error: 'max_tokens is required' }).int().min(1),
   stop_sequences: z.array(z.string()).nullish(),
@@ -102,7 +102,9 @@ export const anthropicMessagesRequestSchema = z.object({
   container: z.never({ error: 'code execution containers are not supported by the gateway' }).optional(),
 });
 
-export const anthropicCountTokensRequestSchema = z.object(conversationShape);
+// Compiled: parsed on every inference request (see request-validation.ts).
+export const anthropicMessagesRequestSchema = z.compile(messagesRequest);
+export const anthropicCountTokensRequestSchema = z.compile(z.object(conversationShape));
 
 export type AnthropicMessagesRequest = z.output<typeof anthropicMessagesRequestSchema>;
 export type AnthropicCountTokensRequest = z.output<typeof anthropicCountTokensRequestSchema>;

@@ -21,7 +21,7 @@ export const nativeMessageSchema = z.object({
   name: z.string().optional(),
 });
 
-export const nativeChatRequestSchema = z
+const chatRequest = z
   .object({
     model: z.string({ error: 'model is required' }).min(1, 'model is required'),
     messages: z.array(nativeMessageSchema).min(1, 'messages must hold at least one message'),
@@ -54,5 +54,8 @@ export const nativeChatRequestSchema = z
     extra: z.record(z.string(), z.unknown()).optional(),
   })
   .strict();
+
+// Compiled: parsed on every inference request (see request-validation.ts).
+export const nativeChatRequestSchema = z.compile(chatRequest);
 
 export type NativeChatRequest = z.output<typeof nativeChatRequestSchema>;

@@ -87,7 +87,7 @@ export const OPENAI_PASSTHROUGH_FIELDS = [
   'modalities',
 ] as const;
 
-export const openAIChatRequestSchema = z.object({
+const chatRequest = z.object({
   model: z.string({ error: 'model is required' }).min(1, 'model is required'),
   messages: z.array(openAIMessageSchema).min(1, 'messages must hold at least one message'),
   tools: z.array(functionTool).nullish(),
@@ -117,10 +117,13 @@ export const openAIChatRequestSchema = z.object({
   modalities: z.array(z.string()).nullish(),
 });
 
+// Compiled: parsed on every inference request (see request-validation.ts).
+export const openAIChatRequestSchema = z.compile(chatRequest);
+
 export type OpenAIChatRequest = z.output<typeof openAIChatRequestSchema>;
 export type OpenAIMessage = z.output<typeof openAIMessageSchema>;
 
-export const openAIEmbeddingRequestSchema = z.object({
+const embeddingRequest = z.object({
   model: z.string({ error: 'model is required' }).min(1, 'model is required'),
   input: z.union([z.string(), z.array(z.string()).min(1, 'input must not be empty').max(2048)]),
   dimensions: positiveInt.nullish(),
@@ -128,5 +131,7 @@ export const openAIEmbeddingRequestSchema = z.object({
   encoding_format: z.enum(['float', 'base64'], { error: "encoding_format must be 'float' or 'base64'" }).nullish(),
   user: z.string().nullish(),
 });
+
+export const openAIEmbeddingRequestSchema = z.compile(embeddingRequest);
 
 export type OpenAIEmbeddingRequest = z.output<typeof openAIEmbeddingRequestSchema>;
