@@ -18,7 +18,9 @@ import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { assignments, chatBody, cpuMicros, hasTaskset, rssMb, MODELS, startCommandOf, newApiKey, startGateway, startMock, type RunningGateway } from './gateway.js';
+import { gcBetween } from './gc-trace.js';
 import { runLoad, streamTiming } from './load.js';
+import { kbPerRequest, type Allocation } from './report.js';
 import { GATEWAY_WARM_UP, warmUp } from './warm-up.js';
 import { pinLocalRedis } from './redis-pinning.js';
 
@@ -86,6 +88,7 @@ const p50s: Record<'this' | 'base', number[]> = { this: [], base: [] };
 const p99s: Record<'this' | 'base', number[]> = { this: [], base: [] };
 // RSS right after each pair's last round: the bench's "after the run" figure, per side.
 const rss: Record<'this' | 'base', number[]> = { this: [], base: [] };
+const allocations: Record<'this' | 'base', { requests: number; allocation: Allocation }[]> = { this: [], base: [] };
 const pairChanges: number[] = [];
 const firstBytes: Record<'this' | 'base', number[]> = { this: [], base: [] };
 const firstBytePairs: Record<'this' | 'base', number>[] = [];
@@ -103,8 +106,8 @@ for (let pair = 0; pair < pairs; pair++) {
   const first = sidesInTurn(pair);
   const start = {
     // Each in its own Redis namespace: nothing one does (counters, queued usage) lands on the other.
-    this: () => startGateway({ upstreamPort, apiKey, cpu: 0, nodeFlags: args['this-node-flag'], env: { SCAIGRID_REDIS_NAMESPACE: namespace('a'), ...thisEnv } }),
-    base: () => startGateway({ upstreamPort, apiKey, cpu: 0, cwd: base, serverCommand: startCommandOf(base), env: { SCAIGRID_REDIS_NAMESPACE: namespace('b') } }),
+    this: () => startGateway({ upstreamPort, apiKey, cpu: 0, gcTrace: true, nodeFlags: args['this-node-flag'], env: { SCAIGRID_REDIS_NAMESPACE: namespace('a'), ...thisEnv } }),
+    base: () => startGateway({ upstreamPort, apiKey, cpu: 0, gcTrace: true, cwd: base, serverCommand: startCommandOf(base), env: { SCAIGRID_REDIS_NAMESPACE: namespace('b') } }),
   };
   const gateways = {} as Record<'this' | 'base', RunningGateway>;
   for (const name of first) gateways[name] = track(await start[name]());
@@ -120,9 +123,12 @@ for (let pair = 0; pair < pairs; pair++) {
     for (const name of order) {
       const g = gateways[name];
       const before = cpuMicros(g.pid);
+      const gcBefore = g.gc();
       const load = await runLoad(target(g), body, connections, seconds);
       if (load.failed > 0) throw new Error(`${name}: ${load.failed} failed requests ${JSON.stringify(load.failures)}`);
       pairResults[name].push((cpuMicros(g.pid) - before) / load.ok);
+      const gc = gcBetween(gcBefore, g.gc());
+      allocations[name].push({ requests: load.ok, allocation: { bytes: gc.allocatedBytes, collections: gc.young + gc.full } });
       p50s[name].push(load.p50);
       p99s[name].push(load.p99);
     }
@@ -164,6 +170,9 @@ if (rounds > 0) {
   process.stdout.write(`p50 latency ms (median of ${pairs} × ${rounds}): this ${median(p50s.this).toFixed(2)}, base ${median(p50s.base).toFixed(2)}\n`);
   // The tail moves with collections and stalls, which CPU per request does not show.
   process.stdout.write(`p99 latency ms (median of ${pairs} × ${rounds}): this ${median(p99s.this).toFixed(2)}, base ${median(p99s.base).toFixed(2)}\n`);
+  // A count of bytes: unlike CPU time it does not move with the machine, so a change shows on a noisy day.
+  const [ka, kb] = [kbPerRequest(allocations.this), kbPerRequest(allocations.base)];
+  process.stdout.write(`KB allocated per request (all rounds): this ${ka.toFixed(1)}, base ${kb.toFixed(1)} (${percent((ka - kb) / kb)})\n`);
 }
 if (firstByteProbes > 0) {
   process.stdout.write(`${args.scenario} first byte ms (median of ${pairs} × ${firstByteProbes} interleaved probes, ${gapMs} ms apart): this ${median(firstBytes.this).toFixed(2)}, base ${median(firstBytes.base).toFixed(2)}; per pair (this / base): ${firstBytePairs.map((m) => `${m.this.toFixed(2)} / ${m.base.toFixed(2)}`).join(', ')}\n`);

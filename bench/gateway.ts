@@ -11,6 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { GcTally, type GcTotals } from './gc-trace.js';
 
 export const root = resolve(import.meta.dirname, '..');
 
@@ -121,6 +122,8 @@ export interface GatewayOptions {
   env?: NodeJS.ProcessEnv;
   /** The checkout whose server runs (default: this one): the working directory and where the configured plugins are. */
   cwd?: string;
+  /** Run it with `--trace-gc-nvp` and count its collections (`gc()`); their lines stay out of `output()`. */
+  gcTrace?: boolean;
 }
 
 export interface RunningGateway {
@@ -131,6 +134,8 @@ export interface RunningGateway {
   readyMs: number;
   stop(): Promise<void>;
   output(): string;
+  /** Its collections so far, with `gcTrace`; zeros without. */
+  gc(): GcTotals;
 }
 
 /** How a checkout's `pnpm start` runs node: the environment its script sets, and node's arguments. */
@@ -180,7 +185,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const port = await freePort();
   const command = options.serverCommand ?? serverCommand();
   // V8 takes the last of a repeated flag: the caller's come after the start script's.
-  const nodeArgs = [...command.args.slice(0, -1), ...(options.nodeFlags ?? []), command.args.at(-1)!];
+  const nodeArgs = [...command.args.slice(0, -1), ...(options.gcTrace ? ['--trace-gc-nvp'] : []), ...(options.nodeFlags ?? []), command.args.at(-1)!];
   const [cmd, args] = options.cpu !== undefined && hasTaskset() ? ['taskset', ['-c', String(options.cpu), process.execPath, ...nodeArgs]] : [process.execPath, nodeArgs];
   const started = performance.now();
   const env: NodeJS.ProcessEnv = {
@@ -198,7 +203,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   };
   const child: ChildProcess = spawn(cmd, args as string[], { cwd: options.cwd ?? root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  child.stdout!.on('data', (d) => (output += d));
+  const tally = new GcTally();
+  child.stdout!.on('data', (d) => (output += tally.feed(String(d))));
   child.stderr!.on('data', (d) => (output += d));
   const url = `http://127.0.0.1:${port}`;
   const stop = async () => {
@@ -231,7 +237,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     }
     await new Promise((r) => setTimeout(r, 10));
   }
-  return { port, pid: child.pid!, url, readyMs: performance.now() - started, stop, output: () => output };
+  return { port, pid: child.pid!, url, readyMs: performance.now() - started, stop, output: () => output, gc: () => tally.read() };
 }
 
 const CLOCK_TICKS = 100; // USER_HZ: /proc/<pid>/stat times are in 1/100 s on Linux.
@@ -281,15 +287,18 @@ export interface HelperProcess {
   port: number;
   pid: number;
   stop(): void;
-  /** Everything it printed to stdout. */
+  /** Everything it printed to stdout, but for `--trace-gc-nvp` lines. */
   output(): string;
+  /** The collections it reported (run with `--trace-gc-nvp`); zeros without. */
+  gc(): GcTotals;
 }
 
 /** Spawns a bench helper that prints `listening <port>` (on `cpu` when given) and resolves once it does. */
 async function startHelper(name: string, nodeArgs: string[], cpu: number | undefined): Promise<HelperProcess> {
   const child = cpu !== undefined ? spawn('taskset', ['-c', String(cpu), process.execPath, ...nodeArgs], { stdio: ['ignore', 'pipe', 'inherit'] }) : spawn(process.execPath, nodeArgs, { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
-  child.stdout!.on('data', (d) => (out += d));
+  const tally = new GcTally();
+  child.stdout!.on('data', (d) => (out += tally.feed(String(d))));
   const port = await new Promise<number>((resolve, reject) => {
     child.stdout!.on('data', () => {
       const m = /listening (\d+)/.exec(out);
@@ -299,7 +308,7 @@ async function startHelper(name: string, nodeArgs: string[], cpu: number | undef
   });
   // A failed run must not leave the helper behind.
   process.once('exit', () => child.kill('SIGKILL'));
-  return { port, pid: child.pid!, stop: () => child.kill('SIGKILL'), output: () => out };
+  return { port, pid: child.pid!, stop: () => child.kill('SIGKILL'), output: () => out, gc: () => tally.read() };
 }
 
 /** Starts `mock-upstream.ts` (on CPU 1 when `pin`) and resolves with its port once it listens. */

@@ -13,7 +13,7 @@
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { chatBody, cpuMicros, hasTaskset, MODELS, newApiKey, startFloorProxy, startGateway, startMock, UPSTREAM_MODELS } from './gateway.js';
-import { gcBetween, gcTotals, type GcTotals } from './gc-trace.js';
+import { gcBetween, type GcTotals } from './gc-trace.js';
 import { runLoad, type Target } from './load.js';
 import { GATEWAY_WARM_UP, warmUp } from './warm-up.js';
 import { pinLocalRedis } from './redis-pinning.js';
@@ -39,11 +39,11 @@ const body = (model: string) => chatBody(model, stream);
 
 const mock = await startMock(pin);
 const apiKey = newApiKey();
-const gateway = await startGateway({ upstreamPort: mock.port, apiKey, cpu: pin ? 0 : undefined, nodeFlags: ['--trace-gc-nvp', ...args['node-flag']!] });
+const gateway = await startGateway({ upstreamPort: mock.port, apiKey, cpu: pin ? 0 : undefined, gcTrace: true, nodeFlags: args['node-flag']! });
 const floor = await startFloorProxy(mock.port, pin, ['--trace-gc-nvp']);
 const sides = [
-  { name: 'ScaiGrid', pid: gateway.pid, output: gateway.output, target: { url: `${gateway.url}/oai/v1/chat/completions`, headers: { authorization: `Bearer ${apiKey}` } } as Target, body: body(MODELS.fast) },
-  { name: 'floor proxy', pid: floor.pid, output: floor.output, target: { url: `http://127.0.0.1:${floor.port}/oai/v1/chat/completions`, headers: {} } as Target, body: body(UPSTREAM_MODELS.fast) },
+  { name: 'ScaiGrid', pid: gateway.pid, gc: gateway.gc, target: { url: `${gateway.url}/oai/v1/chat/completions`, headers: { authorization: `Bearer ${apiKey}` } } as Target, body: body(MODELS.fast) },
+  { name: 'floor proxy', pid: floor.pid, gc: floor.gc, target: { url: `http://127.0.0.1:${floor.port}/oai/v1/chat/completions`, headers: {} } as Target, body: body(UPSTREAM_MODELS.fast) },
 ];
 
 const row = (name: string, requests: number, gc: GcTotals, cpuUs: number) =>
@@ -54,11 +54,11 @@ try {
   for (let round = 1; round <= Number(args.rounds); round++) {
     for (const side of sides) {
       process.stderr.write(`[gc-probe] round ${round}: ${side.name}, ${args.scenario}, ${connections} connections, ${seconds} s\n`);
-      const before = gcTotals(side.output());
+      const before = side.gc();
       const cpuBefore = cpuMicros(side.pid);
       const load = await runLoad(side.target, side.body, connections, seconds);
       if (load.failed > 0) throw new Error(`${side.name}: ${load.failed} requests failed (${JSON.stringify(load.failures)})`);
-      lines.push(row(`${side.name}, round ${round}`, load.requests, gcBetween(before, gcTotals(side.output())), cpuMicros(side.pid) - cpuBefore));
+      lines.push(row(`${side.name}, round ${round}`, load.requests, gcBetween(before, side.gc()), cpuMicros(side.pid) - cpuBefore));
     }
   }
   process.stdout.write(`${args.scenario}, ${connections} connections${args['node-flag']!.length ? `, ScaiGrid with ${args['node-flag']!.join(' ')}` : ''}\n\n${lines.join('\n')}\n`);

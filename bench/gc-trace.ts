@@ -49,3 +49,37 @@ export function gcBetween(before: GcTotals, after: GcTotals): GcTotals {
     pauseMs: after.pauseMs - before.pauseMs,
   };
 }
+
+/**
+ * Counts a process's `--trace-gc-nvp` lines as its output arrives and passes on the rest. Over a
+ * whole `pnpm bench` a gateway prints tens of MB of them (~60 collections a second on a fast
+ * day); kept in its output, every reading of it would scan and copy all of that again.
+ * @example const tally = new GcTally(); child.stdout.on('data', (d) => (output += tally.feed(String(d))));
+ */
+export class GcTally {
+  readonly totals: GcTotals = { young: 0, full: 0, allocatedBytes: 0, promotedBytes: 0, pauseMs: 0 };
+  private partial = '';
+
+  /** Adds the complete GC lines of `chunk` (a line split across chunks is kept until its end comes) and returns the other text. */
+  feed(chunk: string): string {
+    const text = this.partial + chunk;
+    const end = text.lastIndexOf('\n') + 1;
+    this.partial = text.slice(end);
+    let rest = '';
+    for (const line of text.slice(0, end).split('\n')) {
+      if (line === '') continue;
+      if (!/ gc=\S+/.test(line) || !line.includes(' pause=')) {
+        rest += `${line}\n`;
+        continue;
+      }
+      const one = gcTotals(line);
+      for (const key of Object.keys(one) as (keyof GcTotals)[]) this.totals[key] += one[key];
+    }
+    return rest;
+  }
+
+  /** A copy of the totals so far, to take differences with `gcBetween`. */
+  read(): GcTotals {
+    return { ...this.totals };
+  }
+}

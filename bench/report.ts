@@ -7,13 +7,41 @@
  */
 import type { LoadResult } from './load.js';
 
+/** What V8 reported allocating during a measurement (`--trace-gc-nvp`): bytes, over how many collections. */
+export interface Allocation {
+  bytes: number;
+  collections: number;
+}
+
 export interface RoundResult {
   direct: LoadResult;
   gateway: LoadResult;
   /** Gateway CPU (user + system, all threads) per completed request, µs. */
   cpuPerRequest: number;
+  /** What the gateway allocated during its run. */
+  allocation?: Allocation;
   /** The same load through the floor proxy (bench/floor-proxy.mjs), at the floor's connection count only. */
-  floor?: { result: LoadResult; cpuPerRequest: number };
+  floor?: { result: LoadResult; cpuPerRequest: number; allocation?: Allocation };
+}
+
+/**
+ * Fewer collections than this over a cell's rounds and its KB per request is not given: V8
+ * reports what was allocated since the previous collection, so a measurement is off by up to
+ * one collection's worth at each end, which only many collections make small.
+ */
+export const MIN_COLLECTIONS = 10;
+
+/**
+ * KB allocated per request over the rounds that have a figure (all their bytes over all their
+ * requests); NaN when the rounds saw fewer than MIN_COLLECTIONS collections. Unlike CPU time it
+ * does not change with the machine's speed, so runs on slow and fast days compare.
+ */
+export function kbPerRequest(measured: { allocation?: Allocation; requests: number }[]): number {
+  const withFigure = measured.filter((m) => m.allocation);
+  const collections = withFigure.reduce((n, m) => n + m.allocation!.collections, 0);
+  const requests = withFigure.reduce((n, m) => n + m.requests, 0);
+  if (collections < MIN_COLLECTIONS || requests === 0) return Number.NaN;
+  return withFigure.reduce((n, m) => n + m.allocation!.bytes, 0) / requests / 1024;
 }
 
 export interface CellResult {
@@ -65,6 +93,7 @@ export function median(values: number[]): number {
 const ms = (v: number) => (Number.isFinite(v) ? v.toFixed(2) : '–');
 const signed = (v: number) => (Number.isFinite(v) ? `${v >= 0 ? '+' : ''}${v.toFixed(2)}` : '–');
 const int = (v: number) => (Number.isFinite(v) ? Math.round(v).toLocaleString('en-US') : '–');
+const kb = (v: number) => (Number.isFinite(v) ? v.toFixed(1) : '–');
 const PATH_NAMES = { direct: 'direct', gateway: 'ScaiGrid', floor: 'floor proxy' } as const;
 
 function table(header: string[], rows: string[][]): string {
@@ -84,6 +113,7 @@ interface Summary {
   addedP99: number;
   cpu: number;
   failed: number;
+  allocatedKb: number;
 }
 
 export function summarize(cell: CellResult): Summary {
@@ -102,6 +132,7 @@ export function summarize(cell: CellResult): Summary {
     addedP99: median(r.map((x) => x.gateway.p99 - x.direct.p99)),
     cpu: median(r.map((x) => x.cpuPerRequest)),
     failed: r.reduce((n, x) => n + x.direct.failed + x.gateway.failed, 0),
+    allocatedKb: kbPerRequest(r.map((x) => ({ allocation: x.allocation, requests: x.gateway.requests }))),
   };
 }
 
@@ -141,8 +172,22 @@ export function floorCpu(report: Report, scenario: string): { cpu: number; conne
 export function renderReport(report: Report): string {
   const summaries = report.cells.map(summarize);
   const loadTable = table(
-    ['scenario', 'conns', 'direct req/s', 'ScaiGrid req/s', 'direct p50 ms', 'ScaiGrid p50 ms', 'added p50 ms', 'direct p99 ms', 'ScaiGrid p99 ms', 'added p99 ms', 'ScaiGrid CPU µs/req', 'failed'],
-    summaries.map((s) => [s.scenario, String(s.connections), int(s.directRps), int(s.gatewayRps), ms(s.directP50), ms(s.gatewayP50), signed(s.addedP50), ms(s.directP99), ms(s.gatewayP99), signed(s.addedP99), int(s.cpu), String(s.failed)]),
+    ['scenario', 'conns', 'direct req/s', 'ScaiGrid req/s', 'direct p50 ms', 'ScaiGrid p50 ms', 'added p50 ms', 'direct p99 ms', 'ScaiGrid p99 ms', 'added p99 ms', 'ScaiGrid CPU µs/req', 'failed', 'ScaiGrid KB allocated/req'],
+    summaries.map((s) => [
+      s.scenario,
+      String(s.connections),
+      int(s.directRps),
+      int(s.gatewayRps),
+      ms(s.directP50),
+      ms(s.gatewayP50),
+      signed(s.addedP50),
+      ms(s.directP99),
+      ms(s.gatewayP99),
+      signed(s.addedP99),
+      int(s.cpu),
+      String(s.failed),
+      kb(s.allocatedKb),
+    ]),
   );
   const ttfbRows = report.ttfb.map((t) => {
     const d = median(t.direct);
@@ -184,15 +229,17 @@ export function renderReport(report: Report): string {
         added((r) => r.gateway.p50 - r.direct.p50),
         added((r) => r.floor!.result.p99 - r.direct.p99),
         added((r) => r.gateway.p99 - r.direct.p99),
+        kb(kbPerRequest(rounds.map((r) => ({ allocation: r.floor!.allocation, requests: r.floor!.result.requests })))),
+        kb(kbPerRequest(rounds.map((r) => ({ allocation: r.allocation, requests: r.gateway.requests })))),
       ];
     });
   const floorSection = floorRows.length
     ? [
         '## Floor: the proxy hop alone (same core, same rounds)',
         '',
-        'The same load through `bench/floor-proxy.mjs`: Hono on @hono/node-server forwarding to the mock through an undici pool, with no gateway logic. What a hop costs on this machine; ScaiGrid minus floor is what auth, limits, routing, budgets, prompts and mapping add.',
+        'The same load through `bench/floor-proxy.mjs`: Hono on @hono/node-server forwarding to the mock through an undici pool, with no gateway logic. What a hop costs on this machine; ScaiGrid minus floor is what auth, limits, routing, budgets, prompts and mapping add. KB allocated per request is what V8 reported (`--trace-gc-nvp`) over the rounds: it does not move with the machine\'s speed.',
         '',
-        table(['scenario', 'conns', 'floor CPU µs/req', 'ScaiGrid CPU µs/req', 'ScaiGrid − floor µs', 'ScaiGrid ÷ floor', 'floor added p50 ms', 'ScaiGrid added p50 ms', 'floor added p99 ms', 'ScaiGrid added p99 ms'], floorRows),
+        table(['scenario', 'conns', 'floor CPU µs/req', 'ScaiGrid CPU µs/req', 'ScaiGrid − floor µs', 'ScaiGrid ÷ floor', 'floor added p50 ms', 'ScaiGrid added p50 ms', 'floor added p99 ms', 'ScaiGrid added p99 ms', 'floor KB allocated/req', 'ScaiGrid KB allocated/req'], floorRows),
         '',
       ]
     : [];

@@ -23,7 +23,8 @@ import { monotonicUs } from './clock.js';
 import { abandonStream, closeProbes, runLoad, streamTiming, type Target } from './load.js';
 import type { MockStats, ProbeStamps } from './mock-upstream.js';
 import { GATEWAY_WARM_UP, warmUp } from './warm-up.js';
-import { renderReport, type CellResult, type Report, type RoundResult, type TtfbResult } from './report.js';
+import { renderReport, type Allocation, type CellResult, type Report, type RoundResult, type TtfbResult } from './report.js';
+import { gcBetween, type GcTotals } from './gc-trace.js';
 import { summarizeProfile, type ProfileWindow } from './profile-summary.js';
 import { pinLocalRedis } from './redis-pinning.js';
 import { minorFaults, pageFaultCostUs } from './page-faults.js';
@@ -140,18 +141,26 @@ interface FirstByteProbe {
 
 const spanUs = (w: ProfileWindow) => w.toUs - w.fromUs;
 
+/** What V8 reported allocating between two readings of a process's collections. */
+function allocationSince(before: GcTotals, after: GcTotals): Allocation {
+  const gc = gcBetween(before, after);
+  return { bytes: gc.allocatedBytes, collections: gc.young + gc.full };
+}
+
 // ---- the run ------------------------------------------------------------------------------
 const started = new Date();
 const apiKey = newApiKey();
 const plugins = loadedPlugins();
 const mock = await startMock(pin);
-const floor = await startFloorProxy(mock.port, pin);
+// Both report their collections (`--trace-gc-nvp`): the report's KB allocated per request.
+const floor = await startFloorProxy(mock.port, pin, ['--trace-gc-nvp']);
 const profileDir = join(root, 'bench/results/profiles', started.toISOString().replace(/[:.]/g, '-'));
 if (args.profile) mkdirSync(profileDir, { recursive: true });
 const gateway = await startGateway({
   upstreamPort: mock.port,
   apiKey,
   cpu: pin ? 0 : undefined,
+  gcTrace: true,
   nodeFlags: args.profile ? ['--cpu-prof', '--cpu-prof-dir', profileDir, ...(args['profile-interval'] ? ['--cpu-prof-interval', args['profile-interval']] : [])] : [],
 });
 
@@ -218,16 +227,18 @@ try {
         const d = await runLoad(direct(), chatBody(s.slow ? UPSTREAM_MODELS.slow : UPSTREAM_MODELS.fast, s.stream), c, seconds);
         startPhase(`${label} · ScaiGrid`, seconds + 0.3);
         const cpuBefore = cpuMicros(gateway.pid);
+        const gcBefore = gateway.gc();
         const g = await runLoad(viaGateway(), chatBody(s.slow ? MODELS.slow : MODELS.fast, s.stream), c, seconds);
         const cpu = cpuMicros(gateway.pid) - cpuBefore;
-        const result: RoundResult = { direct: d, gateway: g, cpuPerRequest: g.requests > 0 ? cpu / g.requests : Number.NaN };
+        const result: RoundResult = { direct: d, gateway: g, cpuPerRequest: g.requests > 0 ? cpu / g.requests : Number.NaN, allocation: allocationSince(gcBefore, gateway.gc()) };
         if (floorConnections.includes(c)) {
           startPhase(`${label} · floor proxy`, seconds + 0.3);
           const floorCpuBefore = cpuMicros(floor.pid);
+          const floorGcBefore = floor.gc();
           // The floor gets the upstream model name: it forwards the body as it is.
           const f = await runLoad(viaFloor(), chatBody(s.slow ? UPSTREAM_MODELS.slow : UPSTREAM_MODELS.fast, s.stream), c, seconds);
           const floorCpu = cpuMicros(floor.pid) - floorCpuBefore;
-          result.floor = { result: f, cpuPerRequest: f.requests > 0 ? floorCpu / f.requests : Number.NaN };
+          result.floor = { result: f, cpuPerRequest: f.requests > 0 ? floorCpu / f.requests : Number.NaN, allocation: allocationSince(floorGcBefore, floor.gc()) };
         }
         cell.rounds.push(result);
       }

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { gcBetween, gcTotals } from '../gc-trace.js';
+import { gcBetween, gcTotals, GcTally } from '../gc-trace.js';
 
 // Shortened from real `node --trace-gc-nvp` output (Node 20).
 const SCAVENGE = '[13501:0x1964aca0]    23201 ms: pause=2.7 mutator=41.8 gc=s reduce_memory=0 time_to_safepoint=0.00 scavenge=2.60 allocated=14864176 promoted=1000 new_space_survived=1217504 nodes_promoted=0 promotion_ratio=0.0%';
@@ -28,5 +28,33 @@ describe('gcTotals', () => {
     const a = gcTotals(SCAVENGE);
     const b = gcTotals([SCAVENGE, FULL].join('\n'));
     expect(gcBetween(a, b)).toEqual({ young: 0, full: 1, allocatedBytes: 2000, promotedBytes: 500, pauseMs: expect.closeTo(7.3, 5) });
+  });
+});
+
+describe('GcTally', () => {
+  it('counts the collections of a stream of output and passes the rest on, lines split across chunks included', () => {
+    const tally = new GcTally();
+    const text = ['listening 1234', SCAVENGE, '{"level":40,"msg":"a log line"}', FULL, ''].join('\n');
+    let rest = '';
+    // In chunks of 7 characters: every line arrives in pieces.
+    for (let i = 0; i < text.length; i += 7) rest += tally.feed(text.slice(i, i + 7));
+    expect(rest).toBe('listening 1234\n{"level":40,"msg":"a log line"}\n');
+    expect(tally.read()).toEqual(gcTotals([SCAVENGE, FULL].join('\n')));
+  });
+
+  it('keeps a line without its end until the end comes', () => {
+    const tally = new GcTally();
+    expect(tally.feed(SCAVENGE)).toBe('');
+    expect(tally.read().young).toBe(0);
+    tally.feed('\n');
+    expect(tally.read()).toMatchObject({ young: 1, allocatedBytes: 14864176 });
+  });
+
+  it('gives a copy: a reading does not change as more output comes', () => {
+    const tally = new GcTally();
+    const before = tally.read();
+    tally.feed(`${SCAVENGE}\n`);
+    expect(before.young).toBe(0);
+    expect(gcBetween(before, tally.read()).allocatedBytes).toBe(14864176);
   });
 });

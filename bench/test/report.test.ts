@@ -4,7 +4,7 @@
  */
 import { expect, it } from 'vitest';
 import type { LoadResult } from '../load.js';
-import { renderReport, type Report, type RoundResult } from '../report.js';
+import { kbPerRequest, MIN_COLLECTIONS, renderReport, type Report, type RoundResult } from '../report.js';
 
 const load = (p50: number): LoadResult => ({ requests: 1000, ok: 1000, failed: 0, seconds: 5, rps: 200, p50, p99: p50 * 2, failures: {} });
 
@@ -138,4 +138,30 @@ it('shows the page faults each proxy took per first-byte probe (the mean) and wh
   const without = renderReport({ ...report([]), ttfb: [{ scenario: 'stream', direct: [1], gateway: [2], floor: [], split: { ...split, floor: [] } }] });
   expect(without).toContain('| stream | ScaiGrid | 700 | 400 | – |');
   expect(without).not.toContain('A minor page fault cost');
+});
+
+it('gives KB allocated per request as all bytes over all requests of the rounds, ScaiGrid and floor', () => {
+  // ScaiGrid: 60,000 KiB for 1,000 requests, then 120,000 KiB for 3,000 (60 and 40 KiB a request):
+  // 45 KiB over both, where a median of the rounds would say 50. The floor: 25 MiB a round of 1,000.
+  const kib = 1024;
+  const rounds: RoundResult[] = [
+    [60_000, 1000],
+    [120_000, 3000],
+  ].map(([allocatedKib, requests]) => ({
+    direct: load(2),
+    gateway: { ...load(3), requests: requests! },
+    cpuPerRequest: 100,
+    allocation: { bytes: allocatedKib! * kib, collections: 6 },
+    floor: { result: load(2.5), cpuPerRequest: 50, allocation: { bytes: 25 * 1024 * kib, collections: 6 } },
+  }));
+  const markdown = renderReport(report(rounds));
+  expect(markdown).toMatch(/\| non-stream \| 16 \|( [^|]+ \|){10} 45\.0 \|\n/);
+  expect(markdown).toMatch(/\| non-stream \| 16 \| 50 \| 100 \|( [^|]+ \|){6} 25\.6 \| 45\.0 \|\n/);
+});
+
+it('leaves KB allocated per request out when the rounds saw too few collections or had no figure', () => {
+  const few: RoundResult[] = [{ direct: load(2), gateway: load(3), cpuPerRequest: 100, allocation: { bytes: 1e9, collections: MIN_COLLECTIONS - 1 } }];
+  expect(renderReport(report(few))).toMatch(/\| non-stream \| 16 \|( [^|]+ \|){10} – \|\n/);
+  expect(kbPerRequest([{ requests: 10 }])).toBeNaN();
+  expect(kbPerRequest([{ requests: 1024, allocation: { bytes: 2048 * 1024, collections: MIN_COLLECTIONS } }])).toBe(2);
 });
