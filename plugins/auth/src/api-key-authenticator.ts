@@ -5,6 +5,13 @@
  * either) and a separately bounded cache of unknown hashes. A miss reads the database once,
  * however many requests wait for it. Evictions (local or from the event bus) bump a
  * generation so that a read that raced an eviction is not cached.
+ *
+ * A key in use is re-read before its entry lapses: a request in the last REFRESH_AHEAD_SHARE of
+ * the entry's time to live is answered from memory and starts the read on the side. Without
+ * that, the first request after each lapse (once a minute per key by default) waited for the
+ * database on the request path. What the cache may miss stays bounded as before: an entry is
+ * never served past its time to live, so a change that reached no instance by the event bus
+ * applies within it.
  */
 import type { ModuleContext } from '@scaigrid/kernel';
 import type { Caller } from './caller.js';
@@ -28,6 +35,9 @@ interface ResolvedKey {
   caller: Caller;
 }
 
+/** The last share of an entry's time to live in which a request also re-reads the key on the side. */
+export const REFRESH_AHEAD_SHARE = 0.1;
+
 export interface ApiKeyAuthenticatorOptions {
   store: ApiKeyStore;
   roles: RoleRegistry;
@@ -35,6 +45,8 @@ export interface ApiKeyAuthenticatorOptions {
   log: Logger;
   /** Told about each successful use (for the batched last_used_at). */
   onUse?(keyId: string, at: number): void;
+  /** The clock of the caches (tests). */
+  now?: () => number;
 }
 
 export class ApiKeyAuthenticator {
@@ -46,10 +58,13 @@ export class ApiKeyAuthenticator {
   loads = 0;
 
   constructor(private readonly options: ApiKeyAuthenticatorOptions) {
-    const { cache } = options;
-    this.known = new TtlCache(cache.maxEntries, cache.ttlSeconds * 1000);
-    this.unknown = new TtlCache(cache.negativeMaxEntries, cache.negativeTtlSeconds * 1000);
+    const { cache, now = Date.now } = options;
+    this.known = new TtlCache(cache.maxEntries, cache.ttlSeconds * 1000, now);
+    this.unknown = new TtlCache(cache.negativeMaxEntries, cache.negativeTtlSeconds * 1000, now);
+    this.refreshAheadMs = cache.ttlSeconds * 1000 * REFRESH_AHEAD_SHARE;
   }
+
+  private readonly refreshAheadMs: number;
 
   /**
    * The caller for a key, or undefined when it is unknown, revoked or expired. Answered at once
@@ -59,7 +74,10 @@ export class ApiKeyAuthenticator {
   authenticate(key: string): Caller | undefined | Promise<Caller | undefined> {
     const hash = hashApiKey(key);
     const known = this.known.get(hash);
-    if (known) return this.admit(known);
+    if (known) {
+      if (this.known.timeLeft(hash)! <= this.refreshAheadMs) this.refreshAhead(hash);
+      return this.admit(known);
+    }
     if (this.unknown.get(hash)) return undefined;
     return this.load(hash).then((loaded) => loaded && this.admit(loaded));
   }
@@ -97,6 +115,12 @@ export class ApiKeyAuthenticator {
     this.unknown.clear();
   }
 
+  /** Re-reads a cached key on the side; a failed read leaves the entry to lapse at its time. */
+  private refreshAhead(hash: string): void {
+    if (this.loading.has(hash)) return;
+    this.load(hash).catch((err: unknown) => this.options.log.warn({ err }, 'Re-reading a cached API key failed; it is served until its entry lapses'));
+  }
+
   private load(hash: string): Promise<ResolvedKey | undefined> {
     let pending = this.loading.get(hash);
     if (!pending) {
@@ -114,7 +138,11 @@ export class ApiKeyAuthenticator {
     const resolved = found && hashesEqual(found.hash, hash) ? this.resolve(found) : undefined;
     if (generation === this.generation) {
       if (resolved) this.known.set(hash, resolved);
-      else this.unknown.set(hash, true);
+      else {
+        // Gone since it was cached (a re-read ahead of the entry's end finds that).
+        this.known.delete(hash);
+        this.unknown.set(hash, true);
+      }
     }
     return resolved;
   }

@@ -45,6 +45,14 @@ export class TtlCache<K, V> {
     }
   }
 
+  /** Milliseconds until the entry of `key` expires; undefined when there is none (or it has expired). */
+  timeLeft(key: K): number | undefined {
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    const left = entry.expiresAt - this.now();
+    return left > 0 ? left : undefined;
+  }
+
   delete(key: K): boolean {
     return this.entries.delete(key);
   }
