@@ -87,9 +87,14 @@ export class SlidingWindowLimiter {
   private flushTimer: NodeJS.Timeout | undefined;
   private readonly local: LocalGrants;
 
+  /**
+   * @param now the monotonic clock grants and views are timed on (tests give their own, so that
+   * "just before a view lapses" does not depend on how late a timer fires on a busy machine)
+   */
   constructor(
     private readonly redis: Redis,
     grants: GrantSettings = DEFAULT_GRANTS,
+    private readonly now: () => number = () => performance.now(),
   ) {
     this.local = new LocalGrants(grants);
   }
@@ -104,7 +109,7 @@ export class SlidingWindowLimiter {
    */
   check(checks: Checks): LimitDecision | Promise<LimitDecision> {
     if (checks.length === 0) return { allowed: true, results: [] };
-    const now = performance.now();
+    const now = this.now();
     const admitted = this.admitFromMemory(checks, now);
     if (!admitted) return this.checkInRedis(checks, now);
     this.topUp(checks, now);
@@ -141,13 +146,13 @@ export class SlidingWindowLimiter {
     if (!sent || !args) return;
     const asked = sent;
     args[0] = asked.length;
-    const sentAt = performance.now();
+    const sentAt = this.now();
     const generation = this.local.generation;
     nextCheckPhase().then(() => this.runCarryingTokens(CHECK, asked.map((s) => s.key), args))
       .then((reply) => {
         const r = reply as number[];
         if (Number(r[0]) !== 1 || generation !== this.local.generation) return;
-        const at = performance.now();
+        const at = this.now();
         asked.forEach(({ key }, i) => this.installGrant(key, checkReply(r, i), sentAt, at));
       })
       // A lost top-up only means the next request asks Redis itself.
@@ -170,7 +175,7 @@ export class SlidingWindowLimiter {
     const refreshing = due;
     const args: (string | number)[] = [refreshing.length, this.local.settings.share];
     for (const check of refreshing) args.push(check.limit, check.windowMs, 0, 0);
-    const sentAt = performance.now();
+    const sentAt = this.now();
     const generation = this.local.generation;
     nextCheckPhase().then(() => this.runCarryingTokens(CHECK, refreshing.map((check) => check.counterKey), args))
       .then((reply) => {
@@ -248,7 +253,7 @@ export class SlidingWindowLimiter {
     };
 
     // Taken before sending: Redis reads its clock later, so windows end no earlier than this says.
-    const sentAt = performance.now();
+    const sentAt = this.now();
     const generation = this.local.generation;
     let reply: number[];
     try {
@@ -261,7 +266,7 @@ export class SlidingWindowLimiter {
     }
 
     const allowed = Number(reply[0]) === 1;
-    const at = performance.now();
+    const at = this.now();
     // A reply to a script sent before the rules changed must not leave grants or views behind.
     const fresh = generation === this.local.generation;
     const results: CheckResult[] = new Array(checks.length);
