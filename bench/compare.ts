@@ -18,9 +18,9 @@ import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { assignments, chatBody, cpuMicros, hasTaskset, rssMb, MODELS, startCommandOf, newApiKey, startGateway, startMock, type RunningGateway } from './gateway.js';
-import { gcBetween } from './gc-trace.js';
+import { allocationSince, type Allocation } from './gc-trace.js';
 import { runLoad, streamTiming } from './load.js';
-import { kbPerRequest, type Allocation } from './report.js';
+import { kbPerRequest } from './report.js';
 import { GATEWAY_WARM_UP, warmUp } from './warm-up.js';
 import { pinLocalRedis } from './redis-pinning.js';
 
@@ -127,8 +127,7 @@ for (let pair = 0; pair < pairs; pair++) {
       const load = await runLoad(target(g), body, connections, seconds);
       if (load.failed > 0) throw new Error(`${name}: ${load.failed} failed requests ${JSON.stringify(load.failures)}`);
       pairResults[name].push((cpuMicros(g.pid) - before) / load.ok);
-      const gc = gcBetween(gcBefore, g.gc());
-      allocations[name].push({ requests: load.ok, allocation: { bytes: gc.allocatedBytes, collections: gc.young + gc.full } });
+      allocations[name].push({ requests: load.ok, allocation: allocationSince(gcBefore, g.gc()) });
       p50s[name].push(load.p50);
       p99s[name].push(load.p99);
     }

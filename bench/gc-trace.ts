@@ -50,6 +50,18 @@ export function gcBetween(before: GcTotals, after: GcTotals): GcTotals {
   };
 }
 
+/** What V8 reported allocating during a measurement: bytes, over how many collections. */
+export interface Allocation {
+  bytes: number;
+  collections: number;
+}
+
+/** What V8 reported allocating between two readings of a process's collections. */
+export function allocationSince(before: GcTotals, after: GcTotals): Allocation {
+  const gc = gcBetween(before, after);
+  return { bytes: gc.allocatedBytes, collections: gc.young + gc.full };
+}
+
 /**
  * Counts a process's `--trace-gc-nvp` lines as its output arrives and passes on the rest. Over a
  * whole `pnpm bench` a gateway prints tens of MB of them (~60 collections a second on a fast

@@ -5,13 +5,8 @@
  * memory and cold start, and the issue's targets with met / not met, beside what the floor proxy
  * alone reaches on the same latency goals.
  */
+import type { Allocation } from './gc-trace.js';
 import type { LoadResult } from './load.js';
-
-/** What V8 reported allocating during a measurement (`--trace-gc-nvp`): bytes, over how many collections. */
-export interface Allocation {
-  bytes: number;
-  collections: number;
-}
 
 export interface RoundResult {
   direct: LoadResult;

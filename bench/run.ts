@@ -23,8 +23,8 @@ import { monotonicUs } from './clock.js';
 import { abandonStream, closeProbes, runLoad, streamTiming, type Target } from './load.js';
 import type { MockStats, ProbeStamps } from './mock-upstream.js';
 import { GATEWAY_WARM_UP, warmUp } from './warm-up.js';
-import { renderReport, type Allocation, type CellResult, type Report, type RoundResult, type TtfbResult } from './report.js';
-import { gcBetween, type GcTotals } from './gc-trace.js';
+import { renderReport, type CellResult, type Report, type RoundResult, type TtfbResult } from './report.js';
+import { allocationSince } from './gc-trace.js';
 import { summarizeProfile, type ProfileWindow } from './profile-summary.js';
 import { pinLocalRedis } from './redis-pinning.js';
 import { minorFaults, pageFaultCostUs } from './page-faults.js';
@@ -140,12 +140,6 @@ interface FirstByteProbe {
 }
 
 const spanUs = (w: ProfileWindow) => w.toUs - w.fromUs;
-
-/** What V8 reported allocating between two readings of a process's collections. */
-function allocationSince(before: GcTotals, after: GcTotals): Allocation {
-  const gc = gcBetween(before, after);
-  return { bytes: gc.allocatedBytes, collections: gc.young + gc.full };
-}
 
 // ---- the run ------------------------------------------------------------------------------
 const started = new Date();
