@@ -89,6 +89,8 @@ const p99s: Record<'this' | 'base', number[]> = { this: [], base: [] };
 // RSS right after each pair's last round: the bench's "after the run" figure, per side.
 const rss: Record<'this' | 'base', number[]> = { this: [], base: [] };
 const allocations: Record<'this' | 'base', { requests: number; allocation: Allocation }[]> = { this: [], base: [] };
+// The Redis server's CPU per request of each side (it serves one side at a time), when it was pinned.
+const redisCpu: Record<'this' | 'base', number[]> = { this: [], base: [] };
 const pairChanges: number[] = [];
 const firstBytes: Record<'this' | 'base', number[]> = { this: [], base: [] };
 const firstBytePairs: Record<'this' | 'base', number>[] = [];
@@ -123,10 +125,12 @@ for (let pair = 0; pair < pairs; pair++) {
     for (const name of order) {
       const g = gateways[name];
       const before = cpuMicros(g.pid);
+      const redisBefore = redisPinning?.pid === undefined ? undefined : cpuMicros(redisPinning.pid);
       const gcBefore = g.gc();
       const load = await runLoad(target(g), body, connections, seconds);
       if (load.failed > 0) throw new Error(`${name}: ${load.failed} failed requests ${JSON.stringify(load.failures)}`);
       pairResults[name].push((cpuMicros(g.pid) - before) / load.ok);
+      if (redisBefore !== undefined) redisCpu[name].push((cpuMicros(redisPinning!.pid!) - redisBefore) / load.ok);
       allocations[name].push({ requests: load.ok, allocation: allocationSince(gcBefore, g.gc()) });
       p50s[name].push(load.p50);
       p99s[name].push(load.p99);
@@ -172,6 +176,10 @@ if (rounds > 0) {
   // A count of bytes: unlike CPU time it does not move with the machine, so a change shows on a noisy day.
   const [ka, kb] = [kbPerRequest(allocations.this), kbPerRequest(allocations.base)];
   process.stdout.write(`KB allocated per request (all rounds): this ${ka.toFixed(1)}, base ${kb.toFixed(1)} (${percent((ka - kb) / kb)})\n`);
+  if (redisCpu.this.length > 0) {
+    const [ra, rb] = [median(redisCpu.this), median(redisCpu.base)];
+    process.stdout.write(`Redis server CPU µs/request (median of rounds): this ${ra.toFixed(1)}, base ${rb.toFixed(1)} (${percent((ra - rb) / rb)})\n`);
+  }
 }
 if (firstByteProbes > 0) {
   process.stdout.write(`${args.scenario} first byte ms (median of ${pairs} × ${firstByteProbes} interleaved probes, ${gapMs} ms apart): this ${median(firstBytes.this).toFixed(2)}, base ${median(firstBytes.base).toFixed(2)}; per pair (this / base): ${firstBytePairs.map((m) => `${m.this.toFixed(2)} / ${m.base.toFixed(2)}`).join(', ')}\n`);

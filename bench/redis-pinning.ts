@@ -14,6 +14,8 @@ import { existsSync } from 'node:fs';
 export interface RedisPinning {
   /** What happened, for the report: pinned to which core, or why not. */
   readonly description: string;
+  /** The server's process when it was pinned, for its CPU time (`/proc/<pid>/stat`). */
+  readonly pid?: number;
   restore(): void;
 }
 
@@ -46,5 +48,5 @@ export async function pinLocalRedis(url: string | undefined, cpu: number): Promi
     set(before);
   };
   process.once('exit', restore);
-  return { description: `pinned to CPU ${cpu} for the run (pid ${pid}, was ${before})`, restore };
+  return { description: `pinned to CPU ${cpu} for the run (pid ${pid}, was ${before})`, pid, restore };
 }

@@ -15,6 +15,11 @@ export interface RoundResult {
   cpuPerRequest: number;
   /** What the gateway allocated during its run. */
   allocation?: Allocation;
+  /**
+   * The local Redis server's CPU (user + system) per completed gateway request, µs, when the
+   * bench can see its process: what one request costs the store every instance shares.
+   */
+  redisCpuPerRequest?: number;
   /** The same load through the floor proxy (bench/floor-proxy.mjs), at the floor's connection count only. */
   floor?: { result: LoadResult; cpuPerRequest: number; allocation?: Allocation };
 }
@@ -109,6 +114,7 @@ interface Summary {
   cpu: number;
   failed: number;
   allocatedKb: number;
+  redisCpu: number;
 }
 
 export function summarize(cell: CellResult): Summary {
@@ -128,6 +134,7 @@ export function summarize(cell: CellResult): Summary {
     cpu: median(r.map((x) => x.cpuPerRequest)),
     failed: r.reduce((n, x) => n + x.direct.failed + x.gateway.failed, 0),
     allocatedKb: kbPerRequest(r.map((x) => ({ allocation: x.allocation, requests: x.gateway.requests }))),
+    redisCpu: median(r.flatMap((x) => (x.redisCpuPerRequest === undefined ? [] : [x.redisCpuPerRequest]))),
   };
 }
 
@@ -167,7 +174,7 @@ export function floorCpu(report: Report, scenario: string): { cpu: number; conne
 export function renderReport(report: Report): string {
   const summaries = report.cells.map(summarize);
   const loadTable = table(
-    ['scenario', 'conns', 'direct req/s', 'ScaiGrid req/s', 'direct p50 ms', 'ScaiGrid p50 ms', 'added p50 ms', 'direct p99 ms', 'ScaiGrid p99 ms', 'added p99 ms', 'ScaiGrid CPU µs/req', 'failed', 'ScaiGrid KB allocated/req'],
+    ['scenario', 'conns', 'direct req/s', 'ScaiGrid req/s', 'direct p50 ms', 'ScaiGrid p50 ms', 'added p50 ms', 'direct p99 ms', 'ScaiGrid p99 ms', 'added p99 ms', 'ScaiGrid CPU µs/req', 'failed', 'ScaiGrid KB allocated/req', 'Redis CPU µs/req'],
     summaries.map((s) => [
       s.scenario,
       String(s.connections),
@@ -182,6 +189,7 @@ export function renderReport(report: Report): string {
       int(s.cpu),
       String(s.failed),
       kb(s.allocatedKb),
+      int(s.redisCpu),
     ]),
   );
   const ttfbRows = report.ttfb.map((t) => {

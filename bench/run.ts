@@ -26,7 +26,7 @@ import { GATEWAY_WARM_UP, warmUp } from './warm-up.js';
 import { renderReport, type CellResult, type Report, type RoundResult, type TtfbResult } from './report.js';
 import { allocationSince } from './gc-trace.js';
 import { summarizeProfile, type ProfileWindow } from './profile-summary.js';
-import { pinLocalRedis } from './redis-pinning.js';
+import { pinLocalRedis, type RedisPinning } from './redis-pinning.js';
 import { minorFaults, pageFaultCostUs } from './page-faults.js';
 
 const { values: args } = parseArgs({
@@ -113,7 +113,7 @@ const progressTimer = tty ? setInterval(() => drawProgress(), 500) : undefined;
 const pin = hasTaskset();
 if (pin) spawnSync('taskset', ['-a', '-cp', '1', String(process.pid)], { stdio: 'ignore' });
 else process.stderr.write('[bench] taskset not found: processes are not pinned, figures are per machine, not per core\n');
-const redisPinning = pin ? await pinLocalRedis(process.env.SCAIGRID_REDIS_URL, 1) : { description: 'not pinned (no taskset)', restore: () => undefined };
+const redisPinning: RedisPinning = pin ? await pinLocalRedis(process.env.SCAIGRID_REDIS_URL, 1) : { description: 'not pinned (no taskset)', restore: () => undefined };
 
 async function mockStats(port: number): Promise<MockStats> {
   return (await (await fetch(`http://127.0.0.1:${port}/stats`)).json()) as MockStats;
@@ -221,10 +221,13 @@ try {
         const d = await runLoad(direct(), chatBody(s.slow ? UPSTREAM_MODELS.slow : UPSTREAM_MODELS.fast, s.stream), c, seconds);
         startPhase(`${label} · ScaiGrid`, seconds + 0.3);
         const cpuBefore = cpuMicros(gateway.pid);
+        const redisCpuBefore = redisPinning.pid === undefined ? undefined : cpuMicros(redisPinning.pid);
         const gcBefore = gateway.gc();
         const g = await runLoad(viaGateway(), chatBody(s.slow ? MODELS.slow : MODELS.fast, s.stream), c, seconds);
         const cpu = cpuMicros(gateway.pid) - cpuBefore;
         const result: RoundResult = { direct: d, gateway: g, cpuPerRequest: g.requests > 0 ? cpu / g.requests : Number.NaN, allocation: allocationSince(gcBefore, gateway.gc()) };
+        // Only the gateway uses Redis in these rounds: the server's time is this load's.
+        if (redisCpuBefore !== undefined && g.requests > 0) result.redisCpuPerRequest = (cpuMicros(redisPinning.pid!) - redisCpuBefore) / g.requests;
         if (floorConnections.includes(c)) {
           startPhase(`${label} · floor proxy`, seconds + 0.3);
           const floorCpuBefore = cpuMicros(floor.pid);

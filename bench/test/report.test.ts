@@ -155,13 +155,21 @@ it('gives KB allocated per request as all bytes over all requests of the rounds,
     floor: { result: load(2.5), cpuPerRequest: 50, allocation: { bytes: 25 * 1024 * kib, collections: 6 } },
   }));
   const markdown = renderReport(report(rounds));
-  expect(markdown).toMatch(/\| non-stream \| 16 \|( [^|]+ \|){10} 45\.0 \|\n/);
+  expect(markdown).toMatch(/\| non-stream \| 16 \|( [^|]+ \|){10} 45\.0 \| [^|]+ \|\n/);
   expect(markdown).toMatch(/\| non-stream \| 16 \| 50 \| 100 \|( [^|]+ \|){6} 25\.6 \| 45\.0 \|\n/);
 });
 
 it('leaves KB allocated per request out when the rounds saw too few collections or had no figure', () => {
   const few: RoundResult[] = [{ direct: load(2), gateway: load(3), cpuPerRequest: 100, allocation: { bytes: 1e9, collections: MIN_COLLECTIONS - 1 } }];
-  expect(renderReport(report(few))).toMatch(/\| non-stream \| 16 \|( [^|]+ \|){10} – \|\n/);
+  expect(renderReport(report(few))).toMatch(/\| non-stream \| 16 \|( [^|]+ \|){10} – \| [^|]+ \|\n/);
   expect(kbPerRequest([{ requests: 10 }])).toBeNaN();
   expect(kbPerRequest([{ requests: 1024, allocation: { bytes: 2048 * 1024, collections: MIN_COLLECTIONS } }])).toBe(2);
+});
+
+it("gives the Redis server's CPU per request as the median of the rounds that measured it, and a dash without", () => {
+  const rounds: RoundResult[] = [40, 60, 50].map((redisCpuPerRequest) => ({ direct: load(2), gateway: load(3), cpuPerRequest: 100, redisCpuPerRequest }));
+  expect(renderReport(report(rounds))).toMatch(/\| non-stream \| 16 \|( [^|]+ \|){11} 50 \|\n/);
+  const unmeasured: RoundResult[] = [{ direct: load(2), gateway: load(3), cpuPerRequest: 100 }];
+  expect(renderReport(report(unmeasured))).toMatch(/\| non-stream \| 16 \|( [^|]+ \|){11} – \|\n/);
+  expect(renderReport(report(rounds))).toContain('| Redis CPU µs/req |');
 });
