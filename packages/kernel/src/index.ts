@@ -20,5 +20,5 @@ export { nodeBodyResponse, type NodeBodyWriter } from './http/node-body.js';
 export { nodeResponseOf, setResponseHeaders } from './http/response-headers.js';
 export { clientSignal, PlainAbortSignal, type AbortSignalLike } from './http/client-signal.js';
 export { tableName } from './module-context.js';
-export { RedisScript } from './stores/redis-script.js';
+export { atScriptFlush, RedisScript } from './stores/redis-script.js';
 export { readBody, readQuery, readJson, parseInput, validationError, inputIssues, type InputIssue } from './http/input.js';

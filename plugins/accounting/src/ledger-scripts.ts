@@ -90,57 +90,78 @@ return {1}
 `;
 
 /**
- * KEYS: settled marker, pending usage list, then per budget (counter, expiries, amounts).
- * ARGV: now, hold id, marker ttl (ms), usage record, lease id, lease expiry (ms), share, then
- * per budget (cost, counter ttl seconds or 0, limit, drawn, credit asked).
- * Releases this request's hold (if it has not expired) — or, for a request admitted on the
- * instance's lease, takes what it drew (`drawn`, its worst case) off the lease — adds the cost
- * to spent and queues the usage record. Then grows the lease by what was asked, at most
- * 1/share of what is left free, and renews the lease's expiry. Does nothing when the request
- * was settled before. Reply: 0 (settled before), or {1, then per budget: credit granted,
- * lease after} (a lease of 0 is gone: expired, or never granted).
+ * Settles one or more requests that share their budget windows (those that finished in one turn
+ * of the event loop: budget-ledger.ts joins them).
+ * KEYS: pending usage list, then per budget (counter, expiries, amounts), then per request its
+ * settled marker. ARGV: now, marker ttl (ms), lease id, lease expiry (ms), share, the number of
+ * budgets, then per budget (counter ttl seconds or 0, limit, credit asked), then per request
+ * (hold id, cost, drawn, usage record).
+ * A request whose marker is set already was settled before and changes nothing. For the others:
+ * releases each one's hold (if it has not expired) — or, for a request admitted on the
+ * instance's lease, takes what it drew (`drawn`, its worst case) off the lease — adds their cost
+ * to spent and queues their usage records. Then grows the lease by what was asked, at most
+ * 1/share of what is left free, and renews the lease's expiry. Reply: per request 1 (settled
+ * now) or 0 (settled before); then, when any was settled now, per budget: credit granted, lease
+ * after (a lease of 0 is gone: expired, or never granted).
  *
- * It runs once per request, so it reads each window once (HMGET, the lease's HGET), works the
- * new figures out in Lua and writes only what changed: the lease's shrink and its new credit as
- * one net HINCRBY each, and the keys' expiry only when this step creates them (every step that
- * creates one sets it, at the window's end plus a day, so it never needs renewing). A request on
- * the lease placed no hold of its own, so its hold is not looked up. Nine Redis calls in the
- * common case instead of sixteen: 42.9 → 29.8 µs of script time a settle on a real server (see
- * bench/README.md, "Redis per request"). Amounts go through HINCRBY, as integers, so spent
- * stays exact at any size; the share arithmetic is in Lua numbers as before.
+ * It reads each window once (HMGET, the lease's HGET), works the new figures out in Lua and
+ * writes only what changed: the lease's shrink and its new credit as one net HINCRBY each, and
+ * the keys' expiry only when this step creates them (every step that creates one sets it, at
+ * the window's end plus a day, so it never needs renewing). A request on the lease placed no
+ * hold of its own, so its hold is not looked up. For one request that is nine Redis calls in
+ * the common case, where the script once made sixteen; each request joined to it adds one (its
+ * marker), its records going in the one RPUSH (bench/README.md, "Redis per request"). Amounts
+ * go through HINCRBY, as integers, so spent stays exact at any size; the sums of a few
+ * requests' costs and draws and the share arithmetic are in Lua numbers.
  */
 export const SETTLE_SCRIPT = `${PURGE_EXPIRED}
-if not redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[3]) then return 0 end
-local n = (#KEYS - 2) / 3
-local lease, share = ARGV[5], tonumber(ARGV[7])
-local out = {1}
-for i = 1, n do
-  local counter, expiries, amounts = KEYS[3 * i], KEYS[3 * i + 1], KEYS[3 * i + 2]
-  local a = 7 + 5 * (i - 1)
-  local cost, ttl, drawn, ask = ARGV[a + 1], ARGV[a + 2], tonumber(ARGV[a + 4]), tonumber(ARGV[a + 5])
-  purge(counter, expiries, amounts, ARGV[1])
+local now, marker_ttl, lease, lease_expiry, share = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
+local w = tonumber(ARGV[6])
+local first_request = 7 + 3 * w
+local n = (#ARGV - first_request + 1) / 4
+local out = {}
+local records, own_holds = {}, {}
+local cost, drawn = 0, 0
+for r = 1, n do
+  local a = first_request + 4 * (r - 1)
+  if redis.call('SET', KEYS[1 + 3 * w + r], '1', 'NX', 'PX', marker_ttl) then
+    out[r] = 1
+    cost = cost + tonumber(ARGV[a + 1])
+    local d = tonumber(ARGV[a + 2])
+    if d > 0 then drawn = drawn + d else own_holds[#own_holds + 1] = ARGV[a] end
+    records[#records + 1] = ARGV[a + 3]
+  else
+    out[r] = 0
+  end
+end
+if #records == 0 then return out end
+for i = 1, w do
+  local counter, expiries, amounts = KEYS[3 * i - 1], KEYS[3 * i], KEYS[3 * i + 1]
+  local a = 7 + 3 * (i - 1)
+  local ttl, limit, ask = ARGV[a], tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
+  purge(counter, expiries, amounts, now)
   local t = redis.call('HMGET', counter, 'spent', 'held', 'leased')
   local new_counter = not (t[1] or t[2] or t[3])
   local spent, held, leased = tonumber(t[1] or '0'), tonumber(t[2] or '0'), tonumber(t[3] or '0')
-  if drawn == 0 then
-    local amount = redis.call('HGET', amounts, ARGV[2])
+  for _, hold in ipairs(own_holds) do
+    local amount = redis.call('HGET', amounts, hold)
     if amount then
       redis.call('HINCRBY', counter, 'held', '-' .. amount)
-      redis.call('HDEL', amounts, ARGV[2])
-      redis.call('ZREM', expiries, ARGV[2])
+      redis.call('HDEL', amounts, hold)
+      redis.call('ZREM', expiries, hold)
       held = held - tonumber(amount)
     end
   end
   local current = tonumber(redis.call('HGET', amounts, lease) or '0')
   local take = 0
   if drawn > 0 and current > 0 then take = math.min(current, drawn) end
-  if cost ~= '0' then
-    redis.call('HINCRBY', counter, 'spent', cost)
-    spent = spent + tonumber(cost)
+  if cost ~= 0 then
+    redis.call('HINCRBY', counter, 'spent', int(cost))
+    spent = spent + cost
   end
   local granted = 0
   if ask > 0 and share > 0 then
-    local free = tonumber(ARGV[a + 3]) - spent - held - (leased - take)
+    local free = limit - spent - held - (leased - take)
     if free > 0 then granted = math.min(ask, math.floor(free / share)) end
   end
   local change = granted - take
@@ -155,7 +176,7 @@ for i = 1, n do
     end
   end
   if lease_after > 0 then
-    redis.call('ZADD', expiries, ARGV[6], lease)
+    redis.call('ZADD', expiries, lease_expiry, lease)
     if current == 0 then
       expire(expiries, ttl)
       expire(amounts, ttl)
@@ -165,7 +186,7 @@ for i = 1, n do
   out[#out + 1] = granted
   out[#out + 1] = lease_after
 end
-redis.call('RPUSH', KEYS[2], ARGV[4])
+redis.call('RPUSH', KEYS[1], unpack(records))
 return out
 `;
 

@@ -263,3 +263,30 @@ it('through the gateway: requests run on credit with no hold, the budget shows w
   const res = await gw.t.fetch(`/v1/admin/budgets/${created.id}`, { method: 'DELETE', headers: admin() });
   expect(res.status).toBe(204);
 });
+
+it("settles the requests that finish in one turn together: one script call on a real server, each request's cost and credit exact", async () => {
+  const { redis, scriptCalls, scriptsAnswered } = countingRedis();
+  const l = ledger(redis);
+  const windows = windowsAt([budget(1_000_000)], Date.now());
+  await settle(l, windows, (await admit(l, windows, 1000))!, 1000, 1000);
+  const running: Admitted[] = [];
+  for (let i = 0; i < 8; i++) running.push((await admit(l, windows, 1000))!);
+  expect(running.every((r) => r.leased)).toBe(true);
+  await scriptsAnswered();
+  const before = scriptCalls();
+  // The first settle goes out at once; with its reply pending, the next seven wait for the turn's end.
+  const settled = await Promise.all(running.map((r, i) => settleRequest(l, windows, r, 1000, 100 * (i + 1))));
+  expect(settled).toEqual(Array(8).fill(true));
+  // The embedded store has no connection to join calls on: there each settle is its own call.
+  expect(scriptCalls() - before).toBe(process.env.SCAIGRID_TEST_REDIS_URL ? 2 : 8);
+  // A repeat of one of them in a joined call changes nothing for it.
+  expect(await Promise.all([settleRequest(l, windows, running[0]!, 1000, 100), settleRequest(l, windows, running[1]!, 1000, 200)])).toEqual([false, false]);
+  const after = await state(l, windows);
+  expect(after.spentMicros).toBe(1000 + (100 * (8 * 9)) / 2);
+  expect(after.heldMicros).toBe(0);
+  // The first settle asked for 16 + 7 running requests' worth (23,000) and took its 1,000 off
+  // the lease; the joined seven took 7,000 off and asked for what the 23,000 did not cover.
+  // Nothing runs on credit now, so the lease in Redis is this instance's whole credit.
+  for (let i = 0; i < after.leasedMicros / 1000; i++) expect(l.draw(windows, 1000)).toBe(true);
+  expect(l.draw(windows, 1000)).toBe(false);
+});

@@ -3,7 +3,8 @@
  * window's counter, its holds and this instance's lease, what it replies, and the expiry of the
  * window's keys. The script reads each window once and writes only what changed, so each path
  * through it is pinned here: credit drawn in part or whole or beyond what is left, an own hold,
- * a grant capped by the share, a repeat. Runs on the embedded store, and on real Redis when
+ * a grant capped by the share, a repeat, several requests in one step. Runs on the embedded
+ * store, and on real Redis when
  * SCAIGRID_TEST_REDIS_URL is set (the test gateway's stores).
  */
 import type { Redis } from 'ioredis';
@@ -42,15 +43,42 @@ function freshWindow() {
 type Window = ReturnType<typeof freshWindow>;
 
 let holds = 0;
-/** Runs the settle step for one window: `drawn` off the lease (0: the request has its own hold), `ask` credit asked. */
-function settle(w: Window, opts: { cost: number; drawn: number; ask: number; holdId?: string }): Promise<unknown> {
+interface SettleInput {
+  cost: number;
+  /** Taken off the lease: the request ran on credit. 0: it has a hold of its own. */
+  drawn: number;
+  holdId?: string;
+}
+
+/**
+ * Runs the settle step for requests on one window, `ask` credit asked for all of them. Resolves
+ * with the reply: per request 1 or 0 (settled before), then when any settled, credit granted
+ * and the lease after.
+ */
+function settleAll(w: Window, requests: SettleInput[], ask: number): Promise<unknown> {
   const now = Date.now();
-  const holdId = opts.holdId ?? `hold-${process.pid}-${++holds}`;
+  const ids = requests.map((r) => r.holdId ?? `hold-${process.pid}-${++holds}`);
   return SETTLE.run(
     redis,
-    [`settled:${holdId}`, `settle-step:pending:${process.pid}`, w.counter, w.expiries, w.amounts],
-    [String(now), holdId, String(MARKER_TTL_MS), '{}', LEASE, String(now + LEASE_TTL_MS), String(SHARE), String(opts.cost), String(w.ttl), String(LIMIT), String(opts.drawn), String(opts.ask)],
+    [`settle-step:pending:${process.pid}`, w.counter, w.expiries, w.amounts, ...ids.map((id) => `settled:${id}`)],
+    [
+      String(now),
+      String(MARKER_TTL_MS),
+      LEASE,
+      String(now + LEASE_TTL_MS),
+      String(SHARE),
+      '1',
+      String(w.ttl),
+      String(LIMIT),
+      String(ask),
+      ...requests.flatMap((r, i) => [ids[i]!, String(r.cost), String(r.drawn), JSON.stringify({ id: ids[i], cost: r.cost })]),
+    ],
   );
+}
+
+/** One request: its reply as the step gives it for one ({1, granted, lease after} or {0}). */
+function settle(w: Window, opts: SettleInput & { ask: number }): Promise<unknown> {
+  return settleAll(w, [opts], opts.ask);
 }
 
 async function window(w: Window) {
@@ -140,7 +168,7 @@ it('a repeated settle of one request changes nothing and replies 0', async () =>
   const holdId = `twice-${process.pid}`;
   expect(await settle(w, { cost: 300, drawn: 1000, ask: 0, holdId })).toEqual([1, 0, 9000]);
   const after = await window(w);
-  expect(await settle(w, { cost: 300, drawn: 1000, ask: 0, holdId })).toBe(0);
+  expect(await settle(w, { cost: 300, drawn: 1000, ask: 0, holdId })).toEqual([0]);
   expect(await window(w)).toEqual(after);
 });
 
@@ -153,3 +181,40 @@ it('an expired lease is released before the settle counts: a draw on it takes no
   expect(await settle(w, { cost: 200, drawn: 1000, ask: 0 })).toEqual([1, 0, 0]);
   expect(await window(w)).toEqual({ spent: 200, held: 0, leased: 0, amounts: {}, expiries: [] });
 });
+
+it('several requests in one step: their costs summed into spent, their draws off the lease, their holds released, their records queued in order', async () => {
+  const w = freshWindow();
+  await settle(w, { cost: 0, drawn: 0, ask: 10_000 });
+  const holdId = `own-many-${process.pid}`;
+  const now = Date.now();
+  await RESERVE.run(redis, [w.counter, w.expiries, w.amounts], [String(now), String(now + 10_000), holdId, LEASE, String(LIMIT), '3000', String(w.ttl), '0']);
+  const pending = `settle-step:pending:${process.pid}`;
+  await redis.del(pending);
+  const reply = await settleAll(
+    w,
+    [
+      { cost: 100, drawn: 1000, holdId: `many-a-${process.pid}` },
+      { cost: 250, drawn: 0, holdId },
+      { cost: 400, drawn: 2000, holdId: `many-b-${process.pid}` },
+    ],
+    5000,
+  );
+  // Lease 10,000 − 3,000 drawn + 5,000 asked (a quarter of what is free covers it).
+  expect(reply).toEqual([1, 1, 1, 5000, 12_000]);
+  expect(await window(w)).toEqual({ spent: 750, held: 0, leased: 12_000, amounts: { [LEASE]: '12000' }, expiries: [LEASE] });
+  expect((await redis.lrange(pending, 0, -1)).map((r) => (JSON.parse(r) as { id: string }).id)).toEqual([`many-a-${process.pid}`, holdId, `many-b-${process.pid}`]);
+  await redis.del(pending);
+});
+
+it('in one step, a request settled before counts for nothing and the others settle; all settled before, the window is untouched', async () => {
+  const w = freshWindow();
+  await settle(w, { cost: 0, drawn: 0, ask: 10_000 });
+  const again = `again-${process.pid}`;
+  await settle(w, { cost: 100, drawn: 1000, ask: 0, holdId: again });
+  expect(await settleAll(w, [{ cost: 100, drawn: 1000, holdId: again }, { cost: 50, drawn: 500 }], 0)).toEqual([0, 1, 0, 8500]);
+  expect(await window(w)).toMatchObject({ spent: 150, leased: 8500 });
+  const after = await window(w);
+  expect(await settleAll(w, [{ cost: 100, drawn: 1000, holdId: again }], 5000)).toEqual([0]);
+  expect(await window(w)).toEqual(after);
+});
+

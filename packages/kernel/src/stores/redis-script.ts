@@ -16,6 +16,7 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { scriptRouteOf } from './script-route.js';
+import { atTurnFlush } from './write-coalescing.js';
 
 type Arg = string | number;
 
@@ -49,4 +50,17 @@ export class RedisScript {
 
 function isNoScript(err: unknown): boolean {
   return err instanceof Error && err.message.startsWith('NOSCRIPT');
+}
+
+/**
+ * Runs `writer` just before the scripts `redis` sends in this turn of the event loop leave, when
+ * its script connection holds the turn's writes (replies are pending: it is busy); returns
+ * false, and runs nothing, when a script sent now would go out at once (the caller sends it
+ * now). For a module that joins the calls of one turn into one script call, as the accounting
+ * joins its settlements: sent from `writer`, the joined call leaves in the turn's one write.
+ * @example if (!atScriptFlush(ctx.redis, () => sendJoined())) sendAlone();
+ */
+export function atScriptFlush(redis: Redis, writer: () => void): boolean {
+  const client = scriptRouteOf(redis)?.client ?? redis;
+  return atTurnFlush(client.stream, writer);
 }

@@ -12,11 +12,27 @@
  * -12 % at 64; streaming at 16: -10 %.
  *
  * The flush runs in the loop's check phase (setImmediate), after the poll phase has delivered
- * every request that arrived together, like auto-pipelining's.
+ * every request that arrived together, like auto-pipelining's. A module that joins the turn's
+ * calls into one command (the accounting's settlements, through `atScriptFlush` in
+ * redis-script.ts) writes it just before the flush (`atTurnFlush`): written from a setImmediate
+ * of its own it would often come after the flush and leave in a write of its own, a loop
+ * iteration later.
  */
 import type { Duplex } from 'node:stream';
 
 const COALESCING = Symbol('scaigrid.writeCoalescing');
+
+interface Coalescing {
+  /** Writes are held until this turn's flush (the socket is corked). */
+  corked: boolean;
+  busy: () => boolean;
+  /** Writers to run in this turn's flush, before the socket is uncorked. */
+  beforeFlush: (() => void)[];
+  /** Corks the socket and schedules the turn's flush. */
+  hold(): void;
+}
+
+type Marked = Duplex & { [COALESCING]?: Coalescing };
 
 /**
  * Wraps `socket.write` so that a write corks the socket until the turn's check phase, when
@@ -26,21 +42,47 @@ const COALESCING = Symbol('scaigrid.writeCoalescing');
  * @example redis.on('connect', () => coalesceWritesPerTurn(redis.stream, () => redis.commandQueue.length > 0));
  */
 export function coalesceWritesPerTurn(socket: Duplex, busy: () => boolean): void {
-  const marked = socket as Duplex & { [COALESCING]?: true };
+  const marked = socket as Marked;
   if (marked[COALESCING]) return;
-  marked[COALESCING] = true;
-  const write = socket.write;
-  let corked = false;
   const flush = () => {
-    corked = false;
+    // A writer may write more than once, or add another writer: all of it goes in this flush.
+    for (let i = 0; i < state.beforeFlush.length; i++) state.beforeFlush[i]!();
+    state.beforeFlush.length = 0;
+    state.corked = false;
     socket.uncork();
   };
-  socket.write = function (this: Duplex, ...args: Parameters<Duplex['write']>) {
-    if (!corked && !socket.destroyed && busy()) {
-      corked = true;
+  const state: Coalescing = {
+    corked: false,
+    busy,
+    beforeFlush: [],
+    hold() {
+      state.corked = true;
       socket.cork();
       setImmediate(flush);
-    }
+    },
+  };
+  marked[COALESCING] = state;
+  const write = socket.write;
+  socket.write = function (this: Duplex, ...args: Parameters<Duplex['write']>) {
+    if (!state.corked && !socket.destroyed && busy()) state.hold();
     return write.apply(this, args);
   } as Duplex['write'];
+}
+
+/**
+ * Runs `writer` in this turn's flush, just before the turn's writes leave, when the socket's
+ * writes are being coalesced this turn (or would be: the connection is busy). Returns false,
+ * and runs nothing, when the socket writes at once (idle, destroyed, or not coalescing): the
+ * caller writes now then.
+ * @example if (!atTurnFlush(client.stream, () => sendBatch())) sendNow();
+ */
+export function atTurnFlush(socket: Duplex | undefined, writer: () => void): boolean {
+  const state = (socket as Marked | undefined)?.[COALESCING];
+  if (!state || socket!.destroyed) return false;
+  if (!state.corked) {
+    if (!state.busy()) return false;
+    state.hold();
+  }
+  state.beforeFlush.push(writer);
+  return true;
 }

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { openRedis } from '../../src/stores/redis.js';
-import { RedisScript } from '../../src/stores/redis-script.js';
+import { atScriptFlush, RedisScript } from '../../src/stores/redis-script.js';
 import { scriptRouteOf } from '../../src/stores/script-route.js';
 import type { RedisStore } from '../../src/stores/types.js';
 
@@ -244,9 +244,57 @@ describe.runIf(Boolean(redisUrl))('real server', () => {
       await store.close();
     }
   });
+  it("atScriptFlush: a busy script connection runs the writer just before the turn's scripts leave, in the same write; an idle one declines", async () => {
+    const store = await openRedis(redisUrl!, { namespace: uniqueNamespace() });
+    try {
+      const client = store.client('join');
+      const script = new RedisScript("return redis.call('INCRBY', KEYS[1], ARGV[1])");
+      await script.run(client, ['n'], [1]);
+      // Idle: nothing is held, the caller sends at once.
+      let ran = 0;
+      expect(atScriptFlush(client, () => ran++)).toBe(false);
+      const scripts = scriptRouteOf(client)!.client;
+      const socket = scripts.stream as typeof scripts.stream & { _write: (...a: unknown[]) => void; _writev: (...a: unknown[]) => void };
+      const writes = { write: 0, writev: 0 };
+      const [write, writev] = [socket._write, socket._writev];
+      socket._write = function (...a) {
+        writes.write++;
+        return write.apply(this, a);
+      };
+      socket._writev = function (...a) {
+        writes.writev++;
+        return writev.apply(this, a);
+      };
+      const lone = script.run(client, ['n'], [1]);
+      // Busy now: the writer's script goes in the turn's write, after the one issued before it.
+      let joined: Promise<unknown> | undefined;
+      expect(atScriptFlush(client, () => (joined = script.run(client, ['n'], [10])))).toBe(true);
+      const plain = script.run(client, ['n'], [100]);
+      expect(joined).toBeUndefined();
+      expect(await lone).toBe(2);
+      expect(await plain).toBe(102);
+      expect(await joined).toBe(112);
+      expect(writes).toEqual({ write: 1, writev: 1 });
+      expect(ran).toBe(0);
+    } finally {
+      const raw = store.connect();
+      await raw.del(`${store.namespace}:join:n`);
+      raw.disconnect();
+      await store.close();
+    }
+  });
 });
 
 describe('openRedis (memory:// specifics)', () => {
+  it('atScriptFlush declines on the embedded store: it has no connection to hold a turn on, so scripts go at once', async () => {
+    const store = await openRedis('memory://');
+    let ran = false;
+    expect(atScriptFlush(store.client('join'), () => (ran = true))).toBe(false);
+    await new Promise((r) => setImmediate(r));
+    expect(ran).toBe(false);
+    await store.close();
+  });
+
   it('isolates the data of each anonymous memory:// store, and shares it across clients of one store', async () => {
     const a = await openRedis('memory://');
     const b = await openRedis('memory://');

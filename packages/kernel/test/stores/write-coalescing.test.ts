@@ -4,7 +4,7 @@
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { afterEach, expect, it } from 'vitest';
-import { coalesceWritesPerTurn } from '../../src/stores/write-coalescing.js';
+import { atTurnFlush, coalesceWritesPerTurn } from '../../src/stores/write-coalescing.js';
 
 let server: Server | undefined;
 const sockets: Socket[] = [];
@@ -89,4 +89,41 @@ it('wraps a socket once, however often it is asked to', async () => {
   await turn();
   await until(() => received() === 'x');
   expect(received()).toBe('x');
+});
+
+it("runs a turn's flush writer just before the flush: what it writes leaves in the turn's one writev, after the turn's writes", async () => {
+  const { client, received } = await connection();
+  coalesceWritesPerTurn(client, () => true);
+  const counts = spyWrites(client);
+  client.write('a');
+  expect(atTurnFlush(client, () => client.write('[batch]'))).toBe(true);
+  client.write('b');
+  await turn();
+  expect(counts).toEqual({ write: 0, writev: 1 });
+  await until(() => received() === 'ab[batch]');
+  expect(received()).toBe('ab[batch]');
+});
+
+it('holds a busy turn for a flush writer even before anything was written', async () => {
+  const { client, received } = await connection();
+  coalesceWritesPerTurn(client, () => true);
+  const counts = spyWrites(client);
+  expect(atTurnFlush(client, () => client.write('x'))).toBe(true);
+  expect(client.writableCorked).toBe(1);
+  client.write('y');
+  await turn();
+  expect(counts).toEqual({ write: 0, writev: 1 });
+  await until(() => received() === 'yx');
+  expect(received()).toBe('yx');
+});
+
+it('declines a flush writer on an idle connection, or on a socket that does not coalesce: the caller writes at once', async () => {
+  const idle = await connection();
+  coalesceWritesPerTurn(idle.client, () => false);
+  let ran = false;
+  expect(atTurnFlush(idle.client, () => (ran = true))).toBe(false);
+  expect(idle.client.writableCorked).toBe(0);
+  expect(atTurnFlush(undefined, () => (ran = true))).toBe(false);
+  await turn();
+  expect(ran).toBe(false);
 });
