@@ -3,6 +3,7 @@ import { openRedis } from '../../src/stores/redis.js';
 import { atScriptFlush, RedisScript } from '../../src/stores/redis-script.js';
 import { scriptRouteOf } from '../../src/stores/script-route.js';
 import type { RedisStore } from '../../src/stores/types.js';
+import { spyWrites } from '../helpers/socket-writes.js';
 
 const uniqueNamespace = () => `t${Date.now()}${Math.random().toString(36).slice(2, 8)}`;
 
@@ -254,17 +255,7 @@ describe.runIf(Boolean(redisUrl))('real server', () => {
       let ran = 0;
       expect(atScriptFlush(client, () => ran++)).toBe(false);
       const scripts = scriptRouteOf(client)!.client;
-      const socket = scripts.stream as typeof scripts.stream & { _write: (...a: unknown[]) => void; _writev: (...a: unknown[]) => void };
-      const writes = { write: 0, writev: 0 };
-      const [write, writev] = [socket._write, socket._writev];
-      socket._write = function (...a) {
-        writes.write++;
-        return write.apply(this, a);
-      };
-      socket._writev = function (...a) {
-        writes.writev++;
-        return writev.apply(this, a);
-      };
+      const writes = spyWrites(scripts.stream);
       const lone = script.run(client, ['n'], [1]);
       // Busy now: the writer's script goes in the turn's write, after the one issued before it.
       let joined: Promise<unknown> | undefined;

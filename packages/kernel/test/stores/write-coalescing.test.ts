@@ -5,6 +5,7 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { afterEach, expect, it } from 'vitest';
 import { atTurnFlush, coalesceWritesPerTurn } from '../../src/stores/write-coalescing.js';
+import { spyWrites } from '../helpers/socket-writes.js';
 
 let server: Server | undefined;
 const sockets: Socket[] = [];
@@ -28,23 +29,6 @@ async function connection(): Promise<{ client: Socket; received: () => string }>
   sockets.push(client);
   await new Promise((resolve) => client.once('connect', resolve));
   return { client, received: () => received };
-}
-
-/** Counts the socket's calls into its handle: one per write, or one writev for a batch. */
-function spyWrites(socket: Socket): { write: number; writev: number } {
-  const counts = { write: 0, writev: 0 };
-  const s = socket as Socket & { _write: (...a: unknown[]) => void; _writev: (...a: unknown[]) => void };
-  const write = s._write;
-  const writev = s._writev;
-  s._write = function (...a) {
-    counts.write++;
-    return write.apply(this, a);
-  };
-  s._writev = function (...a) {
-    counts.writev++;
-    return writev.apply(this, a);
-  };
-  return counts;
 }
 
 const turn = () => new Promise((resolve) => setImmediate(resolve));
