@@ -107,7 +107,7 @@ export function windowsAt(budgets: readonly Budget[], at: number): BudgetWindow[
 
 export class BudgetLedger {
   private readonly credits: LeaseCredits;
-  /** This turn's open settle groups, by their windows' keys. */
+  /** This turn's open settle groups, by generation and their windows' keys. */
   private readonly joining = new Map<string, SettleGroup>();
 
   constructor(
@@ -160,7 +160,9 @@ export class BudgetLedger {
     const asks = this.credits.ask(bases, current ? lease.worstCaseMicros : 0, lease.drawnMicros > 0);
     return new Promise<boolean>((resolve, reject) => {
       const request: SettleRequest = { holdId, costMicros, drawnMicros: lease.drawnMicros, record, asks, resolve, reject };
-      const key = bases.length === 1 ? bases[0]! : bases.join(' ');
+      // Only requests admitted under the same budgets join: a group's limits are its first
+      // request's windows', and a request from before a budget edit carries the old amount.
+      const key = `${lease.generation} ${bases.join(' ')}`;
       const open = this.joining.get(key);
       if (open && open.requests.length < MAX_JOINED) {
         open.requests.push(request);

@@ -290,3 +290,28 @@ it("settles the requests that finish in one turn together: one script call on a 
   for (let i = 0; i < after.leasedMicros / 1000; i++) expect(l.draw(windows, 1000)).toBe(true);
   expect(l.draw(windows, 1000)).toBe(false);
 });
+
+it('a settle from before a budget edit does not join one from after it: credit is granted against the new amount', async () => {
+  const { redis, scriptsAnswered } = countingRedis();
+  const l = ledger(redis);
+  const before = budget(1_000_000);
+  const windowsBefore = windowsAt([before], Date.now());
+  await settle(l, windowsBefore, (await admit(l, windowsBefore, 1000))!, 1000, 1000);
+  const running = (await admit(l, windowsBefore, 1000))!;
+  expect(running.leased).toBe(true);
+  // The budget is lowered to 20,000: same id, so the same counters in Redis.
+  await l.retire(Date.now());
+  const windowsAfter = windowsAt([{ ...before, amountMicros: 20_000 }], Date.now());
+  const next = (await admit(l, windowsAfter, 1000))!;
+  expect(next.leased).toBe(false);
+  await scriptsAnswered();
+  // A script in flight, so that both settles wait for the same turn's end (on a real server).
+  const busy = l.status(windowsAfter, Date.now());
+  const settled = await Promise.all([settleRequest(l, windowsBefore, running, 1000, 1000), settleRequest(l, windowsAfter, next, 1000, 1000)]);
+  await busy;
+  expect(settled).toEqual([true, true]);
+  const after = await state(l, windowsAfter);
+  expect(after.spentMicros).toBe(3000);
+  // A grant takes at most 1/16 of what the new amount leaves free: (20,000 − 3,000) / 16.
+  expect(after.leasedMicros).toBeLessThanOrEqual(Math.floor(17_000 / 16));
+});
