@@ -84,9 +84,9 @@ export interface InferenceHook {
   /** Each streamed chunk, before it is forwarded. Throwing ends the stream with that error. */
   onChunk?(ctx: ChatInferenceContext, chunk: ChatChunk): MaybePromise;
   /**
-   * After a successful answer (streams: after the last chunk). The answer may reach the client
-   * before it finishes (streams always; a whole answer when no other settlement is in flight),
-   * and a stopping instance waits for it. Errors are logged, not sent.
+   * After a successful answer (streams: after the last chunk). The answer does not wait for it
+   * and may reach the client before it finishes; a stopping instance waits for it. Errors are
+   * logged, not sent.
    */
   afterResponse?(ctx: InferenceContext, result: InferenceResult): MaybePromise;
   /**

@@ -8,15 +8,16 @@
  *
  * Settling a successful answer (`afterResponse`: a budget, a token count, Redis writes) is
  * registered before the answer's bytes go out, and the instance waits for it before stopping
- * (`waitUntil`). Whether the answer waits for it too depends on load. An idle instance answers
- * at once: waiting cost a Redis round trip of latency (bench/compare.ts, 4 process pairs, at
- * 1 connection: p50 1.30 → 1.11 ms, −10.6 % CPU per request). A busy one, with settlements
- * already in flight, lets a whole answer wait for its own: the answers then leave together as
- * the settlements' replies arrive, and the next requests arrive together too, which at 64
- * connections cost 13 % less CPU per request than answering at once (no clear change at 16).
- * Streams always end without waiting (−7.9 % CPU at 16 connections against waiting).
- * A settlement the answer does not wait for starts after the answer is written (the next check
- * phase), so its CPU and its Redis write are not on the answer's path either.
+ * (`waitUntil`). The answer never waits for it. Until 2026-11-30 a whole answer on a busy
+ * instance (other settlements in flight) waited for its own, so that answers left together as
+ * the settlements' replies came in; that put a Redis round trip, and whatever held up the
+ * Redis server, on every answer's path. Answering at once (bench/compare.ts, 3 process pairs
+ * of 3 × 3 s, whole answers): at 16 connections p99 3.18 → 2.56 ms with CPU per request
+ * unchanged (pairs −4.8, +2.8, −2.5 %) and the Redis server's CPU per request −28 % (more
+ * settles join one call); at 64 connections p99 37.3 → 11.2 ms.
+ * A request that had the instance to itself starts its settlement after its answer is written
+ * (the next check phase), so that CPU and its Redis write are not on the answer's path either;
+ * with other requests about, the settlement starts at once and its Redis write joins the turn's.
  */
 // Resolves in the check phase of this turn of the event loop, after its I/O and microtasks.
 import { setImmediate as afterThisTurn } from 'node:timers/promises';
@@ -91,8 +92,6 @@ export interface InferencePipelineDeps {
 }
 
 export class InferencePipeline implements InferenceService {
-  /** afterResponse phases started and not finished. */
-  private settlementsInFlight = 0;
   /** Chat and embedding requests started so far; a request that settles with this unchanged was alone. */
   private requestsStarted = 0;
 
@@ -193,8 +192,7 @@ export class InferencePipeline implements InferenceService {
       ctx.usage = served.response.usage ?? estimateUsage(served.response);
       ctx.usageEstimated = served.response.usage === undefined;
       ctx.finishedAt = Date.now();
-      const joining = this.settle(hooks, ctx, number, served.response, 'may wait');
-      if (joining) await joining;
+      this.settle(hooks, ctx, number, served.response);
       return served.response;
     } catch (err) {
       throw await this.fail(hooks, ctx, err, input.signal);
@@ -239,7 +237,7 @@ export class InferencePipeline implements InferenceService {
       settled = true;
       ctx.finishedAt = Date.now();
       // Always in the background: measured against waiting, -7.9 % CPU at 16 connections.
-      this.settle(hooks, ctx, number, assembler.response(ctx.backend?.upstreamModel ?? ctx.request.model), 'never waits');
+      this.settle(hooks, ctx, number, assembler.response(ctx.backend?.upstreamModel ?? ctx.request.model));
     } catch (err) {
       settled = true;
       upstream.abort();
@@ -297,29 +295,19 @@ export class InferencePipeline implements InferenceService {
   }
 
   /**
-   * Starts `afterResponse` (the instance waits for it before stopping). A whole answer waits for
-   * it only when other settlements are already in flight: an idle instance answers at once, a
-   * busy one lets the answer join the settlements' round trip (see the module doc); the
-   * settlement is returned then.
+   * Starts `afterResponse`; the instance waits for it before stopping, the answer does not.
    *
-   * A request that had the instance to itself (`number`: no request started after it) and does
-   * not wait gets its bytes out first: the hooks' work and their Redis write (sent at once on an
-   * idle connection) run in the check phase, after this turn's microtasks have written the
-   * answer or a stream's last events. bench/compare.ts at 1 connection, p50: 0.52 → 0.43 ms
-   * whole (−4.5 % CPU), 1.09 → 0.88 ms streamed. With other requests about, the settlement
-   * starts at once as before: deferring it there too cost ~10 % more CPU at 16 connections,
-   * its Redis write missing the turn's coalesced write.
+   * A request that had the instance to itself (`number`: no request started after it) gets its
+   * bytes out first: the hooks' work and their Redis write (sent at once on an idle connection)
+   * run in the check phase, after this turn's microtasks have written the answer or a stream's
+   * last events. bench/compare.ts at 1 connection, p50: 0.52 → 0.43 ms whole (−4.5 % CPU),
+   * 1.09 → 0.88 ms streamed. With other requests about, the settlement starts at once:
+   * deferring it there too cost ~10 % more CPU at 16 connections, its Redis write missing the
+   * turn's coalesced write.
    */
-  private settle(hooks: readonly InferenceHook[], ctx: InferenceContext, number: number, result: InferenceResult, answer: 'may wait' | 'never waits'): Promise<void> | undefined {
-    const waits = answer === 'may wait' && this.settlementsInFlight > 0;
-    this.settlementsInFlight++;
+  private settle(hooks: readonly InferenceHook[], ctx: InferenceContext, number: number, result: InferenceResult): void {
     const alone = number === this.requestsStarted;
-    const started = !waits && alone ? afterThisTurn().then(() => this.afterResponse(hooks, ctx, result)) : this.afterResponse(hooks, ctx, result);
-    const settling = started.finally(() => {
-      this.settlementsInFlight--;
-    });
-    this.deps.waitUntil(settling);
-    return waits ? settling : undefined;
+    this.deps.waitUntil(alone ? afterThisTurn().then(() => this.afterResponse(hooks, ctx, result)) : this.afterResponse(hooks, ctx, result));
   }
 
   /**
