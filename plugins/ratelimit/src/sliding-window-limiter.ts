@@ -17,7 +17,11 @@
  * Tokens used by a finished request ride along with the next check that goes to Redis instead
  * of taking a Redis command of their own. When no such check comes (the usual case while
  * grants last), they go alone after TOKEN_FLUSH_MS, and stop() sends what is left, so other
- * instances see them late by at most that much.
+ * instances see them late by at most that much. Alone, they go as a check of cost 0 on their
+ * counters, whose reply refreshes those token views: after a request, the next one within a
+ * second finds its view fresh, so sparse traffic no longer sends a refresh from the way in of
+ * every third or fourth request, where it held up the upstream call when Redis and the
+ * upstream shared a core (the bench; see bench/README.md, "Sparse traffic").
  */
 // A script nobody waits for (a top-up, a view refresh) is sent in the check phase of the turn
 // that asked for it: after the request that started it has gone upstream, instead of before it.
@@ -27,7 +31,7 @@ import { setImmediate as nextCheckPhase } from 'node:timers/promises';
 import { RedisScript, type ModuleContext } from '@scaigrid/kernel';
 import type { LimitCheck } from './limit-rule.js';
 import { DEFAULT_GRANTS, LocalGrants, VIEW_REFRESH_AHEAD_MS, VIEW_TRUST_MS, type Grant, type GrantSettings } from './local-grants.js';
-import { ADD_TO_COUNTERS, CHECK_AND_COUNT } from './sliding-window-scripts.js';
+import { CHECK_AND_COUNT } from './sliding-window-scripts.js';
 
 export interface CheckResult {
   readonly check: LimitCheck;
@@ -47,7 +51,6 @@ export interface LimitDecision {
 type Redis = ModuleContext['redis'];
 
 const CHECK = new RedisScript(CHECK_AND_COUNT);
-const ADD = new RedisScript(ADD_TO_COUNTERS);
 
 /**
  * How long used tokens may wait for a check to carry them before they are sent on their own.
@@ -61,7 +64,7 @@ export const TOKEN_FLUSH_MS = VIEW_REFRESH_AHEAD_MS;
 
 /** Tokens counted and not sent yet, summed per counter, and who waits for them to land. */
 interface PendingTokens {
-  readonly byCounter: Map<string, { windowMs: number; amount: number }>;
+  readonly byCounter: Map<string, { check: LimitCheck; amount: number }>;
   readonly waiters: { resolve(): void; reject(err: unknown): void }[];
 }
 
@@ -173,20 +176,23 @@ export class SlidingWindowLimiter {
     for (const { check, cost } of checks) if (cost === 0 && this.local.startRefresh(check.counterKey, now)) (due ??= []).push(check);
     if (!due) return;
     const refreshing = due;
-    const args: (string | number)[] = [refreshing.length, this.local.settings.share];
-    for (const check of refreshing) args.push(check.limit, check.windowMs, 0, 0);
-    const sentAt = this.now();
-    const generation = this.local.generation;
-    nextCheckPhase().then(() => this.runCarryingTokens(CHECK, refreshing.map((check) => check.counterKey), args))
-      .then((reply) => {
-        if (generation !== this.local.generation) return;
-        refreshing.forEach((check, i) => this.installView(check.counterKey, checkReply(reply as number[], i), sentAt));
-      })
+    nextCheckPhase().then(() => this.checkViews(refreshing))
       // A lost refresh only means the view lapses and the next request asks Redis itself.
       .catch(() => undefined)
       .finally(() => {
         for (const check of refreshing) this.local.refreshed(check.counterKey);
       });
+  }
+
+  /** Checks `checks` with cost 0 in Redis, carrying the pending tokens, and installs the replies as their token views. */
+  private async checkViews(checks: readonly LimitCheck[]): Promise<void> {
+    const args: (string | number)[] = [checks.length, this.local.settings.share];
+    for (const check of checks) args.push(check.limit, check.windowMs, 0, 0);
+    const sentAt = this.now();
+    const generation = this.local.generation;
+    const reply = (await this.runCarryingTokens(CHECK, checks.map((check) => check.counterKey), args)) as number[];
+    if (generation !== this.local.generation) return;
+    checks.forEach((check, i) => this.installView(check.counterKey, checkReply(reply, i), sentAt));
   }
 
   /** A reply's tokens left on a token counter, less the tokens used here since it was sent. */
@@ -306,7 +312,7 @@ export class SlidingWindowLimiter {
     for (const check of checks) {
       const counted = pending.byCounter.get(check.counterKey);
       if (counted) counted.amount += amount;
-      else pending.byCounter.set(check.counterKey, { windowMs: check.windowMs, amount });
+      else pending.byCounter.set(check.counterKey, { check, amount });
     }
     this.flushTimer ??= setTimeout(() => {
       this.flushTimer = undefined;
@@ -315,22 +321,29 @@ export class SlidingWindowLimiter {
     return new Promise((resolve, reject) => pending.waiters.push({ resolve, reject }));
   }
 
-  /** Sends the tokens no check has carried yet; resolves when they are counted (or when there were none). */
+  /**
+   * Sends the tokens no check has carried yet; resolves when they are counted (or when there
+   * were none). They go as a check of cost 0 on each of their counters, so the reply refreshes
+   * those counters' token views too: a caller whose requests come less than VIEW_TRUST_MS apart
+   * then finds a fresh view on each, and its way in never waits for, nor shares the Redis server
+   * with, a refresh of its own. bench/compare.ts, 5 ms/chunk first byte: see the module doc.
+   */
   async flush(): Promise<void> {
-    if (this.pending) await this.runCarryingTokens(ADD, [], []);
+    const carried = this.pending;
+    if (carried) await this.checkViews([...carried.byCounter.values()].map(({ check }) => check));
   }
 
   /**
    * Runs `script` with the pending tokens appended to its keys and args (`windowMs, amount`
-   * per counter, the layout both scripts read), and tells their waiters how it went.
+   * per counter, the layout CHECK_AND_COUNT reads), and tells their waiters how it went.
    */
   private async runCarryingTokens(script: RedisScript, keys: string[], args: (string | number)[]): Promise<unknown> {
     const carried = this.pending;
     this.pending = undefined;
     if (carried) {
-      for (const [key, { windowMs, amount }] of carried.byCounter) {
+      for (const [key, { check, amount }] of carried.byCounter) {
         keys.push(key);
-        args.push(windowMs, amount);
+        args.push(check.windowMs, amount);
       }
     }
     try {

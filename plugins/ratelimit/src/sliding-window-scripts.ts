@@ -1,6 +1,6 @@
 /**
  * @module sliding-window-scripts
- * The two Lua scripts behind the limiter. Each counter is one Redis hash {w: window index,
+ * The Lua script behind the limiter. Each counter is one Redis hash {w: window index,
  * c: count in window w, p: count in window w-1}; the sliding estimate is
  * `p * (share of the previous window still inside the sliding window) + c`. Time is Redis's
  * own clock (TIME), so gateway instances with skewed clocks still agree on the windows.
@@ -116,12 +116,4 @@ for i = 1, n do
   vals[#vals + 1] = win - elapsed
 end
 return vals
-`;
-
-/** KEYS: counters; ARGV: per counter `windowMs, amount`. Adds without checking (actual tokens after a response). */
-export const ADD_TO_COUNTERS = `${READ_COUNTER}
-for i = 1, #KEYS do
-  add_to(KEYS[i], tonumber(ARGV[(i - 1) * 2 + 1]), tonumber(ARGV[(i - 1) * 2 + 2]))
-end
-return #KEYS
 `;

@@ -315,6 +315,38 @@ it('refreshes a token view before it lapses, on the side, so requests keep being
   expect(scriptCalls() - before).toBe(0);
 });
 
+it('refreshes a token view with the flush of its own tokens, so a request within a second of the last sends nothing from its way in', async () => {
+  const { redis, scriptCalls } = countingRedis();
+  const clock = { at: performance.now() };
+  const limiter = new SlidingWindowLimiter(redis, { share: 16, max: 100 }, () => clock.at);
+  const other = new SlidingWindowLimiter(redis, { share: 16, max: 100 });
+  const requests = limitCheck('requests', 1600);
+  const tokens = limitCheck('tokens', 1000);
+  const checks = [request(requests), { check: tokens, cost: 0 }];
+  await awayFromWindowEnd(60_000, 3_000);
+
+  const viewFrom = clock.at;
+  expect((await limiter.check(checks)).allowed).toBe(true);
+  await other.add([tokens], 300);
+  // The request's answer used 40 tokens; they go to Redis 600 ms into the view's trust.
+  clock.at = viewFrom + 600;
+  const landed = limiter.add([tokens], 40);
+  await limiter.flush();
+  await landed;
+
+  // Where the first view would have been refreshed from an admission, and past its end: the
+  // view the flush brought back admits from memory, with both instances' tokens in it.
+  for (const at of [viewFrom + VIEW_TRUST_MS - VIEW_REFRESH_AHEAD_MS / 2, viewFrom + VIEW_TRUST_MS + 50]) {
+    clock.at = at;
+    const before = scriptCalls();
+    const decision = await limiter.check(checks);
+    await new Promise((r) => setImmediate(r));
+    expect(decision.allowed).toBe(true);
+    expect(decision.results[1]!.remaining).toBe(660);
+    expect(scriptCalls() - before).toBe(0);
+  }
+});
+
 it('checks every request in Redis with grants off (share 0 or max 0)', async () => {
   for (const grants of [
     { share: 0, max: 100 },
