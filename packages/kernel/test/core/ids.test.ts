@@ -13,6 +13,26 @@ describe('newUlid', () => {
     expect(many.size).toBe(10_000);
   });
 
+  it('keeps the time part of ids made in one millisecond and draws every character of the alphabet at random', () => {
+    const at = Date.UTC(2026, 10, 30, 12);
+    const ids = Array.from({ length: 5_000 }, () => newUlid(at));
+    expect(new Set(ids.map((id) => id.slice(0, 10)))).toEqual(new Set([newUlid(at).slice(0, 10)]));
+    expect(new Set(ids).size).toBe(5_000);
+    // 80,000 random characters: each of the 32 appears ~2,500 times when the draw is uniform.
+    const counts = new Map<string, number>();
+    for (const id of ids) for (const ch of id.slice(10)) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+    expect(counts.size).toBe(32);
+    for (const n of counts.values()) expect(Math.abs(n - 2_500)).toBeLessThan(400);
+    // Another time in between does not leak into the next id of the first.
+    expect(decodeTime(newUlid(at + 86_400_000))).toBe(at + 86_400_000);
+    expect(decodeTime(newUlid(at))).toBe(at);
+  });
+
+  it('refuses a time a ULID cannot hold', () => {
+    for (const bad of [-1, 1.5, Number.NaN, 2 ** 48]) expect(() => newUlid(bad)).toThrow(RangeError);
+    expect(decodeTime(newUlid(0))).toBe(0);
+  });
+
   it('draws from a pool that refills: values stay in [0, 1) and vary past the pool size', () => {
     const next = pooledRandom(16);
     const values = Array.from({ length: 64 }, () => next());
