@@ -18,6 +18,7 @@ export { Kernel, type KernelOptions } from './kernel.js';
 export { nativeErrorResponse } from './http/error-response.js';
 export { nodeBodyResponse, type NodeBodyWriter } from './http/node-body.js';
 export { nodeResponseOf, setResponseHeaders } from './http/response-headers.js';
+export { requestHeader } from './http/request-headers.js';
 export { clientSignal, PlainAbortSignal, type AbortSignalLike } from './http/client-signal.js';
 export { tableName } from './module-context.js';
 export { atScriptFlush, RedisScript } from './stores/redis-script.js';

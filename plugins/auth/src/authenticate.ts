@@ -7,7 +7,7 @@
  * same message whatever was wrong, so a client learns nothing about which part failed.
  */
 import type { Context, MiddlewareHandler, Next } from 'hono';
-import { GatewayError, type ModuleContext } from '@scaigrid/kernel';
+import { GatewayError, requestHeader, type ModuleContext } from '@scaigrid/kernel';
 import type { ApiKeyAuthenticator } from './api-key-authenticator.js';
 import { isApiKeyFormat } from './api-key-secret.js';
 import type { Caller } from './caller.js';
@@ -71,7 +71,7 @@ export function createAuthenticateMiddleware(options: AuthenticateOptions): Midd
   // Not async: a key found in memory passes on `next()`'s promise without one of its own.
   return (c, next) => {
     if (KERNEL_PROBES.has(c.req.path)) return next();
-    const token = presentedToken(c.req.header('authorization'), c.req.header('x-api-key'));
+    const token = presentedToken(requestHeader(c, 'authorization'), requestHeader(c, 'x-api-key'));
     if (token === undefined) return next();
     const caller = token === '' ? undefined : identify(token);
     if (caller instanceof Promise) return caller.then((found) => admit(c, next, found));

@@ -10,6 +10,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { GatewayError } from '../errors.js';
+import { requestHeader } from './request-headers.js';
 
 export function bodyLimitMiddleware(maxSize: number): MiddlewareHandler {
   const tooLarge = () => new GatewayError('PAYLOAD_TOO_LARGE', `Request body is larger than ${maxSize} bytes.`);
@@ -23,8 +24,8 @@ export function bodyLimitMiddleware(maxSize: number): MiddlewareHandler {
   return (c, next) => {
     const method = c.req.method;
     if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS') return next();
-    const length = c.req.header('content-length');
-    if (length !== undefined && c.req.header('transfer-encoding') === undefined) {
+    const length = requestHeader(c, 'content-length');
+    if (length !== undefined && requestHeader(c, 'transfer-encoding') === undefined) {
       if (Number.parseInt(length, 10) > maxSize) throw tooLarge();
       return next();
     }

@@ -5,6 +5,7 @@
  */
 import type { MiddlewareHandler } from 'hono';
 import { newUlid } from '../ids.js';
+import { requestHeader } from './request-headers.js';
 import { nodeResponseOf, setResponseHeaders } from './response-headers.js';
 
 declare module 'hono' {
@@ -23,7 +24,7 @@ export function newRequestId(): string {
 /** Not async: on node:http it has nothing to do after `next()`, so it makes no promise of its own. */
 export function requestIdMiddleware(): MiddlewareHandler {
   return (c, next) => {
-    const incoming = c.req.header('x-request-id');
+    const incoming = requestHeader(c, 'x-request-id');
     const id = incoming && ACCEPTED_ID.test(incoming) ? incoming : newRequestId();
     c.set('requestId', id);
     // On Node's response the id survives a handler replacing the response object; elsewhere
