@@ -17,6 +17,35 @@ it('computes costs in integers and rounds up to the micro-unit', () => {
   expect(costMicros(100_000, 200_000, { inputMicrosPerMillion: 1, outputMicrosPerMillion: 1 })).toBe(1);
 });
 
+it('agrees with the BigInt formula everywhere, on both sides of 2^53 and of every multiple of a million', () => {
+  const exact = (tokensIn: number, tokensOut: number, inPrice: number, outPrice: number) =>
+    Number((BigInt(Math.ceil(tokensIn)) * BigInt(inPrice) + BigInt(Math.ceil(tokensOut)) * BigInt(outPrice) + 999_999n) / 1_000_000n);
+  const cases: [number, number, number, number][] = [
+    // Exactly a multiple of a million, and one pico-unit either side, near the top of the safe range.
+    [9_007_199_254, 0, 1_000_000, 0],
+    [9_007_199, 1, 1_000_000_000, 254_740_991],
+    [9_007_199, 1, 1_000_000_000, 254_740_990],
+    [4_503_599_627, 0, 2_000_000, 0],
+    // Just past 2^53: the BigInt path.
+    [9_007_199_254_740, 1, 1_000, 0],
+    [3, 7, 333_333, 142_857],
+  ];
+  let seed = 12_345;
+  const random = (below: number) => {
+    seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+    return Math.floor((seed / 2 ** 31) * below);
+  };
+  for (let i = 0; i < 20_000; i++) {
+    const scale = [1_000, 1_000_000, 1_000_000_000, 1_000_000_000_000][i % 4]!;
+    cases.push([random(scale) + (i % 3 === 0 ? 0.5 : 0), random(scale), random(1_000_000_000), random(1_000_000_000)]);
+  }
+  for (const [tokensIn, tokensOut, inPrice, outPrice] of cases) {
+    const expected = exact(tokensIn, tokensOut, inPrice, outPrice);
+    if (expected > Number.MAX_SAFE_INTEGER) continue;
+    expect(costMicros(tokensIn, tokensOut, { inputMicrosPerMillion: inPrice, outputMicrosPerMillion: outPrice }), `${tokensIn} ${tokensOut} ${inPrice} ${outPrice}`).toBe(expected);
+  }
+});
+
 it('parses and formats decimal amounts exactly', () => {
   expect(parseAmountMicros('12.5')).toBe(12_500_000);
   expect(parseAmountMicros('0.000001')).toBe(1);
