@@ -272,17 +272,24 @@ it('takes tokens used here off the token view, so the next check asks Redis and 
   await landed;
 });
 
-it('refreshes a token view before it lapses, on the side, so requests keep being admitted from memory and see other instances\' tokens', async () => {
+/**
+ * A limiter on a clock the test moves (how late a timer fires on a busy machine must not decide
+ * whether a check lands in the last quarter of a view's trust or after it), another instance on
+ * the same Redis, and the checks of a request under a request limit and a token limit.
+ */
+async function tokenViewSetup() {
   const { redis, scriptCalls, scriptsAnswered } = countingRedis();
-  // This instance's own clock, moved by the test: how late a timer fires on a busy machine must
-  // not decide whether a check lands in the last quarter of the view's trust or after it.
   const clock = { at: performance.now() };
   const limiter = new SlidingWindowLimiter(redis, { share: 16, max: 100 }, () => clock.at);
   const other = new SlidingWindowLimiter(redis, { share: 16, max: 100 });
-  const requests = limitCheck('requests', 1600);
   const tokens = limitCheck('tokens', 1000);
-  const checks = [request(requests), { check: tokens, cost: 0 }];
+  const checks = [request(limitCheck('requests', 1600)), { check: tokens, cost: 0 }];
   await awayFromWindowEnd(60_000, 3_000);
+  return { scriptCalls, scriptsAnswered, clock, limiter, other, tokens, checks };
+}
+
+it('refreshes a token view before it lapses, on the side, so requests keep being admitted from memory and see other instances\' tokens', async () => {
+  const { scriptCalls, scriptsAnswered, clock, limiter, other, tokens, checks } = await tokenViewSetup();
 
   // The first check asks Redis and leaves a grant and a view trusted for VIEW_TRUST_MS.
   const viewFrom = clock.at;
@@ -316,14 +323,7 @@ it('refreshes a token view before it lapses, on the side, so requests keep being
 });
 
 it('refreshes a token view with the flush of its own tokens, so a request within a second of the last sends nothing from its way in', async () => {
-  const { redis, scriptCalls } = countingRedis();
-  const clock = { at: performance.now() };
-  const limiter = new SlidingWindowLimiter(redis, { share: 16, max: 100 }, () => clock.at);
-  const other = new SlidingWindowLimiter(redis, { share: 16, max: 100 });
-  const requests = limitCheck('requests', 1600);
-  const tokens = limitCheck('tokens', 1000);
-  const checks = [request(requests), { check: tokens, cost: 0 }];
-  await awayFromWindowEnd(60_000, 3_000);
+  const { scriptCalls, clock, limiter, other, tokens, checks } = await tokenViewSetup();
 
   const viewFrom = clock.at;
   expect((await limiter.check(checks)).allowed).toBe(true);

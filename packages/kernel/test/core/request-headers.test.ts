@@ -4,10 +4,10 @@
  * anywhere else (`app.request()`).
  */
 import { request } from 'node:http';
-import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { requestHeader } from '../../src/index.js';
+import { serveApp } from '../helpers/serve-app.js';
 
 const NAMES = ['authorization', 'x-request-id', 'x-tag', 'content-length', 'x-absent'];
 
@@ -54,17 +54,7 @@ async function headersMadeDuring(run: () => Promise<unknown>): Promise<number> {
 }
 
 describe('requestHeader over node:http', () => {
-  let server: ServerType;
-  let base: string;
-  beforeAll(async () => {
-    await new Promise<void>((resolve) => {
-      server = serve({ fetch: app().fetch, hostname: '127.0.0.1', port: 0 }, (info) => {
-        base = `http://127.0.0.1:${info.port}`;
-        resolve();
-      });
-    });
-  });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const served = serveApp(app);
 
   const sent: [string, string][] = [
     ['Authorization', 'Bearer sgk_abc'],
@@ -74,15 +64,15 @@ describe('requestHeader over node:http', () => {
   ];
 
   it('reads what c.req.header() reads, a repeated header joined with ", "', async () => {
-    const kernel = await get(base, '/kernel', sent);
+    const kernel = await get(served.base(), '/kernel', sent);
     expect(kernel).toEqual({ authorization: 'Bearer sgk_abc', 'x-request-id': 'req-1', 'x-tag': 'one, two', 'content-length': null, 'x-absent': null });
-    expect(await get(base, '/hono', sent)).toEqual(kernel);
+    expect(await get(served.base(), '/hono', sent)).toEqual(kernel);
   });
 
   it('makes no fetch Headers for the request, where c.req.header() makes one', async () => {
-    const none = await headersMadeDuring(() => get(base, '/none', sent));
-    const kernel = await headersMadeDuring(() => get(base, '/kernel', sent));
-    const hono = await headersMadeDuring(() => get(base, '/hono', sent));
+    const none = await headersMadeDuring(() => get(served.base(), '/none', sent));
+    const kernel = await headersMadeDuring(() => get(served.base(), '/kernel', sent));
+    const hono = await headersMadeDuring(() => get(served.base(), '/hono', sent));
     expect(kernel).toBe(none);
     expect(hono).toBeGreaterThan(none);
   });

@@ -3,10 +3,10 @@
  * after the handler, whatever response object the handler returns, over node:http (on Node's
  * ServerResponse) and without it (`app.request()`, on `c.res`).
  */
-import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { setResponseHeaders } from '../../src/index.js';
+import { serveApp } from '../helpers/serve-app.js';
 
 function app(): Hono {
   const hono = new Hono();
@@ -27,27 +27,17 @@ function app(): Hono {
 }
 
 describe('setResponseHeaders over node:http', () => {
-  let server: ServerType;
-  let base: string;
-  beforeAll(async () => {
-    await new Promise<void>((resolve) => {
-      server = serve({ fetch: app().fetch, hostname: '127.0.0.1', port: 0 }, (info) => {
-        base = `http://127.0.0.1:${info.port}`;
-        resolve();
-      });
-    });
-  });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const served = serveApp(app);
 
   it('adds the headers set before and after the handler to a plain answer', async () => {
-    const res = await fetch(`${base}/json`);
+    const res = await fetch(`${served.base()}/json`);
     expect(await res.json()).toEqual({ ok: true });
     expect([res.headers.get('x-before'), res.headers.get('x-after'), res.headers.get('x-twice')]).toEqual(['b', 'a', 'middleware']);
     expect(res.headers.get('content-type')).toMatch(/application\/json/);
   });
 
   it("keeps the handler's own response, whose header of the same name wins", async () => {
-    const res = await fetch(`${base}/own`);
+    const res = await fetch(`${served.base()}/own`);
     expect(res.status).toBe(201);
     expect(await res.text()).toBe('own');
     expect([res.headers.get('x-before'), res.headers.get('x-after'), res.headers.get('x-twice')]).toEqual(['b', 'a', 'handler']);
