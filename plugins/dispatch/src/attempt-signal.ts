@@ -49,8 +49,27 @@ export function abortSignalOf(call: DispatchCall): AbortSignalLike {
 
 export class AttemptSignal extends PlainAbortSignal {
   private controller: AbortController | undefined;
+  /**
+   * The idle timeout is a deadline and one timer. A stream re-arms it for every chunk; a new
+   * setTimeout each time made a Timeout and a closure per chunk and moved the timer lists on
+   * every one. Now re-arming moves the deadline, and a timer that fires before it (the chunks
+   * kept coming) starts one for what is left: about one timer per timeout period.
+   */
   private timer: NodeJS.Timeout | undefined;
+  private deadline = 0;
+  private armed = false;
   private readonly onClientAbort = () => this.abort(this.client.reason);
+  private readonly onTimer = () => {
+    this.timer = undefined;
+    if (!this.armed || this.aborted) return;
+    const left = this.deadline - performance.now();
+    if (left > 0) {
+      this.schedule(left);
+      return;
+    }
+    this.timedOut = true;
+    this.abort(new UpstreamError('timeout', `No answer within ${this.timeoutMs} ms`));
+  };
   /** Set when our timer, not the client, aborted the attempt. */
   timedOut = false;
 
@@ -82,19 +101,21 @@ export class AttemptSignal extends PlainAbortSignal {
     return this.client.aborted;
   }
 
-  /** (Re)starts the timeout. */
+  /** (Re)starts the timeout: it fires `timeoutMs` from now unless re-armed or paused before. */
   arm(): void {
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timedOut = true;
-      this.abort(new UpstreamError('timeout', `No answer within ${this.timeoutMs} ms`));
-    }, this.timeoutMs);
-    this.timer.unref?.();
+    this.deadline = performance.now() + this.timeoutMs;
+    this.armed = true;
+    if (!this.timer && !this.aborted) this.schedule(this.timeoutMs);
   }
 
   /** Pauses the timeout (streams: while the client consumes a chunk, which is not upstream idleness). */
   disarm(): void {
-    clearTimeout(this.timer);
+    this.armed = false;
+  }
+
+  private schedule(ms: number): void {
+    this.timer = setTimeout(this.onTimer, ms);
+    this.timer.unref?.();
   }
 
   /** Rejecters of the races in flight (streams race every chunk). */
@@ -139,7 +160,9 @@ export class AttemptSignal extends PlainAbortSignal {
   }
 
   dispose(): void {
+    this.armed = false;
     clearTimeout(this.timer);
+    this.timer = undefined;
     this.client.removeEventListener('abort', this.onClientAbort);
   }
 }

@@ -4,7 +4,7 @@
  * either way round; the toolkit's own calls listen on the attempt without making one.
  */
 import { PlainAbortSignal } from '@scaigrid/kernel';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { AttemptSignal, abortSignalOf } from '../src/attempt-signal.js';
 import type { DispatchCall } from '../src/dispatcher.js';
 
@@ -45,6 +45,43 @@ describe('AttemptSignal', () => {
     await expect(racing).rejects.toBeInstanceOf(DOMException);
     expect((attempt.reason as DOMException).name).toBe('AbortError');
     attempt.dispose();
+  });
+
+  it('moves its deadline when re-armed, with one timer for many re-arms, and does not fire while paused', async () => {
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    const timers = vi.spyOn(globalThis, 'setTimeout');
+    const attempt = new AttemptSignal(new PlainAbortSignal(), 80);
+    try {
+      // A chunk every 10 ms for ~200 ms: never 80 ms idle, so never aborted.
+      const started = performance.now();
+      for (let i = 0; i < 20; i++) {
+        await sleep(10);
+        attempt.disarm();
+        attempt.arm();
+      }
+      expect(attempt.aborted).toBe(false);
+      // Besides the test's own sleeps, the attempt's timers: its first, and one more each time
+      // it fired before the moved deadline, which is at least 40 ms later while chunks come at
+      // most 40 ms apart. Not one per re-arm (21 here).
+      const elapsed = performance.now() - started;
+      const own = timers.mock.calls.filter(([, ms]) => ms !== 10).length;
+      expect(own).toBeGreaterThanOrEqual(1);
+      expect(own).toBeLessThanOrEqual(Math.min(10, 2 + Math.floor(elapsed / 40)));
+      // Paused (a client reading slowly) for longer than the timeout: still not aborted.
+      attempt.disarm();
+      await sleep(200);
+      expect(attempt.aborted).toBe(false);
+      // Armed again, and then idle: it times out, one timeout later.
+      const armedAt = performance.now();
+      attempt.arm();
+      await new Promise<void>((resolve) => attempt.addEventListener('abort', () => resolve()));
+      expect(performance.now() - armedAt).toBeGreaterThanOrEqual(79);
+      expect(attempt.timedOut).toBe(true);
+      expect(attempt.reason).toMatchObject({ kind: 'timeout' });
+    } finally {
+      timers.mockRestore();
+      attempt.dispose();
+    }
   });
 
   it('gives a call made elsewhere its own signal', () => {
