@@ -23,6 +23,7 @@ import { runLoad, streamTiming } from './load.js';
 import { kbPerRequest } from './report.js';
 import { GATEWAY_WARM_UP, warmUp } from './warm-up.js';
 import { pinLocalRedis } from './redis-pinning.js';
+import { clearCore } from './core-clearing.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -67,6 +68,8 @@ const pin = hasTaskset();
 if (pin) spawnSync('taskset', ['-a', '-cp', '1', String(process.pid)], { stdio: 'ignore' });
 const redisPinning = pin ? await pinLocalRedis(process.env.SCAIGRID_REDIS_URL, 1) : undefined;
 if (redisPinning) process.stderr.write(`[compare] Redis server ${redisPinning.description}\n`);
+const coreClearing = pin ? clearCore(0) : undefined;
+if (coreClearing) process.stderr.write(`[compare] ${coreClearing.description}\n`);
 const mock = await startMock(pin);
 const upstreamPort = mock.port;
 
@@ -188,3 +191,4 @@ if (firstByteProbes > 0) {
 process.stdout.write(`RSS MB after each pair's rounds: this ${rss.this.map((x) => x.toFixed(0)).join(', ')}; base ${rss.base.map((x) => x.toFixed(0)).join(', ')}\n`);
 mock.stop();
 redisPinning?.restore();
+coreClearing?.restore();

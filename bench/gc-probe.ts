@@ -17,6 +17,7 @@ import { gcBetween, type GcTotals } from './gc-trace.js';
 import { runLoad, type Target } from './load.js';
 import { GATEWAY_WARM_UP, warmUp } from './warm-up.js';
 import { pinLocalRedis } from './redis-pinning.js';
+import { clearCore } from './core-clearing.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -35,6 +36,7 @@ const seconds = Number(args.seconds);
 const pin = hasTaskset();
 if (pin) spawnSync('taskset', ['-a', '-cp', '1', String(process.pid)], { stdio: 'ignore' });
 const redisPinning = pin ? await pinLocalRedis(process.env.SCAIGRID_REDIS_URL, 1) : undefined;
+const coreClearing = pin ? clearCore(0) : undefined;
 const body = (model: string) => chatBody(model, stream);
 
 const mock = await startMock(pin);
@@ -67,4 +69,5 @@ try {
   floor.stop();
   mock.stop();
   redisPinning?.restore();
+  coreClearing?.restore();
 }

@@ -71,6 +71,8 @@ export interface Report {
   settings: string;
   plugins: string[];
   redis: string;
+  /** What was done with the machine's other processes for the run (core-clearing.ts). */
+  otherProcesses?: string;
   cells: CellResult[];
   ttfb: TtfbResult[];
   rssIdleMb: number;
@@ -279,7 +281,7 @@ export function renderReport(report: Report): string {
   return [
     `# ScaiGrid bench — ${report.started.toISOString()}`,
     '',
-    `${report.settings}. Plugins: ${report.plugins.join(', ')}. Redis: ${report.redis}. Gateway pinned to CPU 0, load generator and mock upstream to CPU 1.`,
+    `${report.settings}. Plugins: ${report.plugins.join(', ')}. Redis: ${report.redis}. Gateway pinned to CPU 0, load generator and mock upstream to CPU 1${report.otherProcesses ? `; other processes: ${report.otherProcesses}` : ''}.`,
     '',
     '## Load (medians over interleaved rounds)',
     '',

@@ -27,6 +27,7 @@ import { renderReport, type CellResult, type Report, type RoundResult, type Ttfb
 import { allocationSince } from './gc-trace.js';
 import { summarizeProfile, type ProfileWindow } from './profile-summary.js';
 import { pinLocalRedis, type RedisPinning } from './redis-pinning.js';
+import { clearCore, type CoreClearing } from './core-clearing.js';
 import { minorFaults, pageFaultCostUs } from './page-faults.js';
 
 const { values: args } = parseArgs({
@@ -114,6 +115,7 @@ const pin = hasTaskset();
 if (pin) spawnSync('taskset', ['-a', '-cp', '1', String(process.pid)], { stdio: 'ignore' });
 else process.stderr.write('[bench] taskset not found: processes are not pinned, figures are per machine, not per core\n');
 const redisPinning: RedisPinning = pin ? await pinLocalRedis(process.env.SCAIGRID_REDIS_URL, 1) : { description: 'not pinned (no taskset)', restore: () => undefined };
+const coreClearing: CoreClearing = pin ? clearCore(0) : { description: 'left as they were (no taskset)', restore: () => undefined };
 
 async function mockStats(port: number): Promise<MockStats> {
   return (await (await fetch(`http://127.0.0.1:${port}/stats`)).json()) as MockStats;
@@ -303,6 +305,7 @@ try {
     settings: `${rounds} round(s) of ${seconds} s per scenario, connections ${connections.join('/')}, ${probes} TTFB probes per stream scenario and round, Node ${process.version}; warm-up at 16 connections until throughput stopped rising (${warmUps.join('; ')})`,
     plugins,
     redis: process.env.SCAIGRID_REDIS_URL && !process.env.SCAIGRID_REDIS_URL.startsWith('memory:') ? `real (SCAIGRID_REDIS_URL), server ${redisPinning.description}` : 'memory:// (set SCAIGRID_REDIS_URL for real Redis)',
+    otherProcesses: coreClearing.description,
     cells,
     ttfb,
     rssIdleMb,
@@ -323,6 +326,7 @@ try {
   floor.stop();
   mock.stop();
   redisPinning.restore();
+  coreClearing.restore();
 }
 
 const markdown = renderReport(report!);
