@@ -15,7 +15,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { cpuMicros, rssMb, serverCommand } from './gateway.js';
+import { cpuMicros, hasTaskset, rssMb, serverCommand } from './gateway.js';
 
 const root = resolve(import.meta.dirname, '..');
 
@@ -39,19 +39,22 @@ export interface ColdStart {
 
 /**
  * One cold start in milliseconds: a fresh sqlite file and blob dir, the given config (default:
- * the built-in quick start), `env` on top of this process's environment (e.g. `SCAIGRID_REDIS_URL`).
+ * the built-in quick start), `env` on top of this process's environment (e.g. `SCAIGRID_REDIS_URL`),
+ * on `cpu` alone when given (`pnpm bench`: the gateway's core; otherwise the process would
+ * inherit the bench's, beside the mock, Redis and the load generator).
  */
-export async function coldStart(config?: string, env: NodeJS.ProcessEnv = {}): Promise<number> {
-  return (await measureColdStart(config, env)).ms;
+export async function coldStart(config?: string, env: NodeJS.ProcessEnv = {}, cpu?: number): Promise<number> {
+  return (await measureColdStart(config, env, cpu)).ms;
 }
 
 /** One cold start with the CPU time and memory it took. */
-export async function measureColdStart(config?: string, env: NodeJS.ProcessEnv = {}): Promise<ColdStart> {
+export async function measureColdStart(config?: string, env: NodeJS.ProcessEnv = {}, cpu?: number): Promise<ColdStart> {
   const cwd = mkdtempSync(join(tmpdir(), 'sg-cold-'));
   const port = await freePort();
   const started = performance.now();
   const command = serverCommand();
-  const child = spawn(process.execPath, command.args, {
+  const [cmd, args] = cpu !== undefined && hasTaskset() ? ['taskset', ['-c', String(cpu), process.execPath, ...command.args]] : [process.execPath, command.args];
+  const child = spawn(cmd, args, {
     cwd: root,
     env: {
       ...process.env,
@@ -83,10 +86,10 @@ export async function measureColdStart(config?: string, env: NodeJS.ProcessEnv =
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, config: { type: 'string' } } });
+  const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, config: { type: 'string' }, cpu: { type: 'string' } } });
   const runs: ColdStart[] = [];
   for (let i = 0; i < Number(values.runs); i++) {
-    const run = await measureColdStart(values.config);
+    const run = await measureColdStart(values.config, {}, values.cpu === undefined ? undefined : Number(values.cpu));
     runs.push(run);
     console.log(`run ${i + 1}: ${run.ms.toFixed(0)} ms (CPU ${run.cpuMs.toFixed(0)} ms, RSS ${run.rssMb.toFixed(1)} MB)`);
   }

@@ -295,7 +295,7 @@ try {
     writeFileSync(config, benchConfig(1));
     for (let i = 0; i < coldStarts; i++) {
       startPhase(`cold start ${i + 1}/${coldStarts}`, 2.5);
-      coldStartMs.push(await coldStart(config, { SCAIGRID_REDIS_URL: 'memory://', [BENCH_KEY_ENV]: apiKey }));
+      coldStartMs.push(await coldStart(config, { SCAIGRID_REDIS_URL: 'memory://', [BENCH_KEY_ENV]: apiKey }, pin ? 0 : undefined));
     }
     rmSync(dir, { recursive: true, force: true });
   }
