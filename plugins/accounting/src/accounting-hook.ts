@@ -87,13 +87,13 @@ export function createAccountingHook(deps: AccountingHookDeps): InferenceHook {
     };
     const json = JSON.stringify(record);
     const markerTtlMs = config.settledMarkerTtlSeconds * 1000;
-    const lease = { drawnMicros: state.leased ? state.holdMicros : 0, worstCaseMicros: state.holdMicros, generation: state.generation };
+    const lease = { drawnMicros: state.leased ? state.holdMicros : 0, worstCaseMicros: state.holdMicros, generation: state.generation, markedAt: now };
     try {
       await ledger.settle(state.id, state.windows, cost, json, now, markerTtlMs, lease);
     } catch (first) {
       log.warn({ err: first, requestId: ctx.requestId }, 'Settling usage failed; retrying once');
       try {
-        // Same accounting id: the settled marker makes a retry after a lost reply a no-op.
+        // Same accounting id and marker set (`lease.markedAt`): the settled marker makes a retry after a lost reply a no-op.
         await ledger.settle(state.id, state.windows, cost, json, Date.now(), markerTtlMs, lease);
       } catch (err) {
         // Keep the record in the log so an operator can replay it; the hold expires on its own.

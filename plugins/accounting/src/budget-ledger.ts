@@ -44,7 +44,24 @@ export interface BudgetState extends BudgetWindow {
   leasedMicros: number;
 }
 
-/** How a settling request was admitted: on lease credit (`drawnMicros` > 0) or with a hold of its own. */
+/**
+ * Settled markers go in one Redis set per minute of settling: `settled:<minute>`, a member per
+ * request, the set kept until the marker TTL after the last settle that touched it. A retry
+ * names the minute of the first attempt (`SettleLease.markedAt`), so it finds its marker.
+ */
+const MARKER_SET_MS = 60_000;
+
+/** The set a request's settled marker goes in, by when its settle was first tried. */
+export function markerSetKey(markedAt: number): string {
+  return `settled:${Math.floor(markedAt / MARKER_SET_MS)}`;
+}
+
+/** Until when the marker sets a settle at `now` touches must live: at least `markerTtlMs` more. */
+function markersUntil(now: number, markerTtlMs: number): number {
+  return (Math.floor(now / MARKER_SET_MS) + 1) * MARKER_SET_MS + markerTtlMs;
+}
+
+/** How a settling request was admitted (on lease credit, `drawnMicros` > 0, or with a hold of its own), and when its settle was first tried. */
 export interface SettleLease {
   /** The worst case drawn from the credit at admission; 0 for a request with its own hold. */
   drawnMicros: number;
@@ -52,6 +69,8 @@ export interface SettleLease {
   worstCaseMicros: number;
   /** `BudgetLedger.generation` when the request was admitted. */
   generation: number;
+  /** When its settle was first tried: a retry gives the same, and so finds the marker of an attempt whose reply was lost. */
+  markedAt: number;
 }
 
 export type ReserveOutcome = { ok: true } | { ok: false; refusedBy: BudgetState };
@@ -59,6 +78,7 @@ export type ReserveOutcome = { ok: true } | { ok: false; refusedBy: BudgetState 
 /** A settle waiting for its turn's call. */
 interface SettleRequest {
   holdId: string;
+  markedAt: number;
   costMicros: number;
   drawnMicros: number;
   record: string;
@@ -159,7 +179,7 @@ export class BudgetLedger {
     const current = lease.generation === this.credits.generation;
     const asks = this.credits.ask(bases, current ? lease.worstCaseMicros : 0, lease.drawnMicros > 0);
     return new Promise<boolean>((resolve, reject) => {
-      const request: SettleRequest = { holdId, costMicros, drawnMicros: lease.drawnMicros, record, asks, resolve, reject };
+      const request: SettleRequest = { holdId, markedAt: lease.markedAt, costMicros, drawnMicros: lease.drawnMicros, record, asks, resolve, reject };
       // Only requests admitted under the same budgets join: a group's limits are its first
       // request's windows', and a request from before a budget edit carries the old amount.
       const key = `${lease.generation} ${bases.join(' ')}`;
@@ -182,9 +202,9 @@ export class BudgetLedger {
   private async send(group: SettleGroup): Promise<void> {
     const { windows, bases, markerTtlMs, now, requests } = group;
     const keys = [USAGE_PENDING_KEY, ...bases.flatMap(keysOf)];
-    for (const r of requests) keys.push(`settled:${r.holdId}`);
+    for (const r of requests) keys.push(markerSetKey(r.markedAt));
     const asks = requests.length === 1 ? requests[0]!.asks : bases.map((_, i) => requests.reduce((sum, r) => sum + r.asks[i]!, 0));
-    const args = [String(now), String(markerTtlMs), this.lease.id, String(now + this.lease.ttlMs), String(this.lease.share), String(windows.length)];
+    const args = [String(now), String(markersUntil(now, markerTtlMs)), this.lease.id, String(now + this.lease.ttlMs), String(this.lease.share), String(windows.length)];
     windows.forEach((w, i) => args.push(String(counterTtlSeconds(w.window, now)), String(w.budget.amountMicros), String(asks[i])));
     for (const r of requests) args.push(r.holdId, String(r.costMicros), String(r.drawnMicros), r.record);
     const sentAt = this.credits.now();

@@ -51,7 +51,7 @@ async function admit(l: BudgetLedger, windows: BudgetWindow[], worst: number): P
   return outcome.ok ? { id, leased: false, generation } : undefined;
 }
 function settleRequest(l: BudgetLedger, windows: BudgetWindow[], request: Admitted, worst: number, cost: number): Promise<boolean> {
-  return l.settle(request.id, windows, cost, '{}', Date.now(), 60_000, { drawnMicros: request.leased ? worst : 0, worstCaseMicros: worst, generation: request.generation });
+  return l.settle(request.id, windows, cost, '{}', Date.now(), 60_000, { drawnMicros: request.leased ? worst : 0, worstCaseMicros: worst, generation: request.generation, markedAt: Date.now() });
 }
 async function settle(l: BudgetLedger, windows: BudgetWindow[], request: Admitted, worst: number, cost: number): Promise<void> {
   const settled = await settleRequest(l, windows, request, worst, cost);
@@ -314,4 +314,16 @@ it('a settle from before a budget edit does not join one from after it: credit i
   expect(after.spentMicros).toBe(3000);
   // A grant takes at most 1/16 of what the new amount leaves free: (20,000 − 3,000) / 16.
   expect(after.leasedMicros).toBeLessThanOrEqual(Math.floor(17_000 / 16));
+});
+
+it('a retry of a settle whose reply was lost, named by its first attempt, changes nothing, even a minute later', async () => {
+  const l = ledger(countingRedis().redis);
+  const windows = windowsAt([budget(1_000_000)], Date.now());
+  const request = (await admit(l, windows, 1000))!;
+  const firstTry = Date.now();
+  const lease = { drawnMicros: request.leased ? 1000 : 0, worstCaseMicros: 1000, generation: request.generation, markedAt: firstTry };
+  expect(await l.settle(request.id, windows, 700, '{}', firstTry, 60_000, lease)).toBe(true);
+  // The retry (its marker set chosen by `markedAt`, not by when it is sent) finds the marker.
+  expect(await l.settle(request.id, windows, 700, '{}', firstTry + 90_000, 60_000, lease)).toBe(false);
+  expect(await state(l, windows)).toMatchObject({ spentMicros: 700, heldMicros: 0 });
 });

@@ -20,6 +20,8 @@ const LEASE = 'lease:settle-step';
 const LIMIT = 1_000_000;
 const SHARE = 4;
 const MARKER_TTL_MS = 60_000;
+/** The set the settled markers go in (the ledger keeps one a minute). */
+const MARKERS = `settle-step:markers:${process.pid}`;
 const LEASE_TTL_MS = 30_000;
 
 let gw: Gateway;
@@ -55,15 +57,15 @@ interface SettleInput {
  * with the reply: per request 1 or 0 (settled before), then when any settled, credit granted
  * and the lease after.
  */
-function settleAll(w: Window, requests: SettleInput[], ask: number): Promise<unknown> {
+function settleAll(w: Window, requests: SettleInput[], ask: number, markers = MARKERS): Promise<unknown> {
   const now = Date.now();
   const ids = requests.map((r) => r.holdId ?? `hold-${process.pid}-${++holds}`);
   return SETTLE.run(
     redis,
-    [`settle-step:pending:${process.pid}`, w.counter, w.expiries, w.amounts, ...ids.map((id) => `settled:${id}`)],
+    [`settle-step:pending:${process.pid}`, w.counter, w.expiries, w.amounts, ...ids.map(() => markers)],
     [
       String(now),
-      String(MARKER_TTL_MS),
+      String(now + MARKER_TTL_MS),
       LEASE,
       String(now + LEASE_TTL_MS),
       String(SHARE),
@@ -204,6 +206,25 @@ it('several requests in one step: their costs summed into spent, their draws off
   expect(await window(w)).toEqual({ spent: 750, held: 0, leased: 12_000, amounts: { [LEASE]: '12000' }, expiries: [LEASE] });
   expect((await redis.lrange(pending, 0, -1)).map((r) => (JSON.parse(r) as { id: string }).id)).toEqual([`many-a-${process.pid}`, holdId, `many-b-${process.pid}`]);
   await redis.del(pending);
+});
+
+it('keeps each settled marker as a member of its set, the set living the marker TTL past the last settle that touched it', async () => {
+  const w = freshWindow();
+  const markers = `settle-step:markers-ttl:${process.pid}`;
+  const id = `marked-${process.pid}`;
+  await settleAll(w, [{ cost: 1, drawn: 0, holdId: id }], 0, markers);
+  expect(await redis.type(markers)).toBe('set');
+  expect(await redis.sismember(markers, id)).toBe(1);
+  const first = await redis.pttl(markers);
+  expect(first).toBeGreaterThan(MARKER_TTL_MS - 5_000);
+  expect(first).toBeLessThanOrEqual(MARKER_TTL_MS);
+  // Shortened (a set made long ago), a later settle gives it the whole TTL again; one already
+  // long enough is left as it is.
+  await redis.pexpire(markers, 1_000);
+  await settleAll(w, [{ cost: 1, drawn: 0 }], 0, markers);
+  expect(await redis.pttl(markers)).toBeGreaterThan(MARKER_TTL_MS - 5_000);
+  expect(await redis.scard(markers)).toBe(2);
+  await redis.del(markers);
 });
 
 it('in one step, a request settled before counts for nothing and the others settle; all settled before, the window is untouched', async () => {

@@ -3,7 +3,7 @@
  * The Redis commands that Lua scripts may call on the embedded (`memory://`) store, run
  * synchronously on ioredis-mock's own dataset so that the store's ordinary commands see what a
  * script wrote and the other way round. The values are kept the way ioredis-mock keeps them:
- * strings, hashes as plain objects of strings, lists as arrays, sorted sets as
+ * strings, hashes as plain objects of strings, lists as arrays, sets as `Set`s, sorted sets as
  * `Map<member, { score, value }>`; a key's expiry is a millisecond timestamp beside it.
  *
  * Only the commands the gateway's scripts use are here; any other one fails the script with
@@ -15,7 +15,7 @@
 /** What ioredis-mock's `data` and `expires` offer (already scoped to the client's key prefix). */
 export interface MockDataset {
   data: { get(key: string): unknown; set(key: string, value: unknown): void; has(key: string): boolean; delete(key: string): void };
-  expires: { set(key: string, timestamp: number): void; delete(key: string): void; has(key: string): boolean };
+  expires: { get(key: string): number | undefined; set(key: string, timestamp: number): void; delete(key: string): void; has(key: string): boolean };
 }
 
 export type CommandReply = number | string | null | { ok: string } | CommandReply[];
@@ -104,6 +104,17 @@ export const embeddedCommands: Record<string, (db: MockDataset, args: string[]) 
     return expireIn(db, key, integer(ms));
   },
 
+  pexpireat(db, [key, at]) {
+    return expireIn(db, key, integer(at) - Date.now());
+  },
+
+  /** Milliseconds the key has left: -2 when there is no such key, -1 when it does not expire. */
+  pttl(db, [key]) {
+    if (!db.data.has(key)) return -2;
+    const at = db.expires.get(key);
+    return at === undefined ? -1 : Math.max(0, at - Date.now());
+  },
+
   expire(db, [key, seconds]) {
     return expireIn(db, key, integer(seconds) * 1000);
   },
@@ -182,6 +193,18 @@ export const embeddedCommands: Record<string, (db: MockDataset, args: string[]) 
     if (kept.length === 0) db.data.delete(key);
     else db.data.set(key, kept);
     return { ok: 'OK' };
+  },
+
+  sadd(db, [key, ...members]) {
+    if (members.length === 0) throw new CommandError("ERR wrong number of arguments for 'sadd' command");
+    const set = setOf(db, key) ?? new Set<string>();
+    let added = 0;
+    for (const member of members) {
+      if (!set.has(member)) added++;
+      set.add(member);
+    }
+    db.data.set(key, set);
+    return added;
   },
 
   zadd(db, [key, ...rest]) {
@@ -263,6 +286,7 @@ function typed<T>(db: MockDataset, key: string, is: (value: unknown) => boolean)
 const hashOf = (db: MockDataset, key: string) => typed<Hash>(db, key, (v) => typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Map) && !(v instanceof Set) && !Buffer.isBuffer(v));
 const listOf = (db: MockDataset, key: string) => typed<string[]>(db, key, Array.isArray);
 const sortedSetOf = (db: MockDataset, key: string) => typed<SortedSet>(db, key, (v) => v instanceof Map);
+const setOf = (db: MockDataset, key: string) => typed<Set<string>>(db, key, (v) => v instanceof Set);
 
 function storeSortedSet(db: MockDataset, key: string, set: SortedSet): void {
   if (set.size === 0) db.data.delete(key);

@@ -161,6 +161,27 @@ function contract(name: string, url: () => string) {
       expect(await client.eval("return redis.call('HGET', KEYS[1], 'f')", 1, 'plain')).toBe('v');
     });
 
+    it('scripts: sets and absolute expiries (SADD, PTTL, PEXPIREAT), as plain commands see them', async () => {
+      const client = (await open()).client('lua');
+      const script = `
+        local added = redis.call('SADD', KEYS[1], 'a', 'b', 'a')
+        local again = redis.call('SADD', KEYS[1], 'b')
+        local before = redis.call('PTTL', KEYS[1])
+        local missing = redis.call('PTTL', KEYS[2])
+        redis.call('PEXPIREAT', KEYS[1], ARGV[1])
+        local nothing = redis.call('PEXPIREAT', KEYS[2], ARGV[1])
+        return {added, again, before, missing, nothing, redis.call('PTTL', KEYS[1])}`;
+      const reply = (await client.eval(script, 2, 'members', 'absent', String(Date.now() + 60_000))) as number[];
+      expect(reply.slice(0, 5)).toEqual([2, 0, -1, -2, 0]);
+      expect(reply[5]).toBeGreaterThan(55_000);
+      expect(reply[5]).toBeLessThanOrEqual(60_000);
+      expect((await client.smembers('members')).sort()).toEqual(['a', 'b']);
+      expect(await client.pttl('members')).toBeGreaterThan(55_000);
+      // A time already past deletes the key, as Redis does.
+      await client.eval("return redis.call('PEXPIREAT', KEYS[1], ARGV[1])", 1, 'members', String(Date.now() - 1));
+      expect(await client.exists('members')).toBe(0);
+    });
+
     it('applies keyPrefix to KEYS of eval and defineCommand Lua scripts', async () => {
       const store = await open();
       const client = store.client('rl');
