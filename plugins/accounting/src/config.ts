@@ -66,7 +66,7 @@ export const accountingConfigSchema = z.object({
     .prefault({}),
   // The marker only has to outlive a retried settle (the same process, seconds later). It costs one
   // Redis key per request for its whole life: at 1,000 req/s, 24 hours meant ~86 M keys.
-  settledMarkerTtlSeconds: z.number().int().min(60).default(900).describe('How long Redis remembers a settled request id (guards against settling twice when a settle is retried): a member of a set per minute, ~80 bytes per request for this long.'),
+  settledMarkerTtlSeconds: z.number().int().min(60).default(900).describe('How long Redis remembers a settled request id (guards against settling twice when a settle is retried): a member of a set per second, ~80 bytes per request for this long.'),
 });
 
 export type AccountingConfig = z.output<typeof accountingConfigSchema>;

@@ -98,7 +98,7 @@ return {1}
  * budgets, then per budget (counter ttl seconds or 0, limit, credit asked), then per request
  * (hold id, cost, drawn, usage record).
  * A request whose hold id is in its marker set already was settled before and changes nothing.
- * Markers are members of one set per minute of settling (budget-ledger.ts), not a key each: a
+ * Markers are members of one set per second of settling (budget-ledger.ts), not a key each: a
  * key with its own expiry held 149 bytes of Redis memory, a set member 80, for as long as the
  * marker lives (15 minutes by default: ~134 MB per 1,000 requests a second, now ~72). For the
  * others:
@@ -114,7 +114,7 @@ return {1}
  * the keys' expiry only when this step creates them (every step that creates one sets it, at
  * the window's end plus a day, so it never needs renewing). A request on the lease placed no
  * hold of its own, so its hold is not looked up. For one request that is ten Redis calls in
- * the common case (its marker set's expiry read once, renewed once a minute), where the script
+ * the common case (its marker set's expiry read once, and set once a second), where the script
  * once made sixteen; each request joined to it adds one (its marker), its records going in the
  * one RPUSH (bench/README.md, "Redis per request"). Amounts
  * go through HINCRBY, as integers, so spent stays exact at any size; the sums of a few

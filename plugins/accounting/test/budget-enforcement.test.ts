@@ -116,22 +116,22 @@ describe('settlement', () => {
     await deleteBudget(keyBudget.id);
   });
 
-  it('remembers a settled request for 15 minutes by default, not a day, as a member of the minute\'s marker set', async () => {
+  it('remembers a settled request for 15 minutes by default, not a day, as a member of the second\'s marker set', async () => {
     const res = await gw.t.fetch('/oai/v1/chat/completions', { method: 'POST', headers: auth(KEYS.member2), body: chatBody() });
     expect(res.status).toBe(200);
     const redis = gw.t.context('accounting').redis;
     const prefix = redis.options.keyPrefix ?? '';
     const sets = (await redis.keys(`${prefix}settled:*`)).map((key) => key.slice(prefix.length));
     expect(sets.length).toBeGreaterThan(0);
-    // One key a minute, not one a request: every name is a minute number.
+    // One key a second, not one a request: every name is a second's number.
     for (const set of sets) expect(set).toMatch(/^settled:\d+$/);
     const newest = sets.sort().at(-1)!;
     expect(await redis.type(newest)).toBe('set');
     expect(await redis.scard(newest)).toBeGreaterThan(0);
-    // At least the TTL past the settle, at most a minute more (the rest of the set's minute).
+    // At least the TTL past the settle, at most a second more (the rest of the set's second).
     const ttlMs = await redis.pttl(newest);
     expect(ttlMs).toBeGreaterThan(800_000);
-    expect(ttlMs).toBeLessThanOrEqual(960_000);
+    expect(ttlMs).toBeLessThanOrEqual(901_000);
   });
 
   it('settles an upstream error with what was used and releases the hold', async () => {

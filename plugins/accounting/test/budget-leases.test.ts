@@ -316,7 +316,7 @@ it('a settle from before a budget edit does not join one from after it: credit i
   expect(after.leasedMicros).toBeLessThanOrEqual(Math.floor(17_000 / 16));
 });
 
-it('a retry of a settle whose reply was lost, named by its first attempt, changes nothing, even a minute later', async () => {
+it('a retry of a settle whose reply was lost, named by its first attempt, changes nothing, even a minute and a half later', async () => {
   const l = ledger(countingRedis().redis);
   const windows = windowsAt([budget(1_000_000)], Date.now());
   const request = (await admit(l, windows, 1000))!;

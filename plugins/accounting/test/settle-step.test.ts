@@ -20,7 +20,7 @@ const LEASE = 'lease:settle-step';
 const LIMIT = 1_000_000;
 const SHARE = 4;
 const MARKER_TTL_MS = 60_000;
-/** The set the settled markers go in (the ledger keeps one a minute). */
+/** The set the settled markers go in (the ledger keeps one a second). */
 const MARKERS = `settle-step:markers:${process.pid}`;
 const LEASE_TTL_MS = 30_000;
 
