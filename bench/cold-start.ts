@@ -15,7 +15,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { cpuMicros, hasTaskset, rssMb, serverCommand } from './gateway.js';
+import { cpuMicros, nodeOnCpu, rssMb, serverCommand } from './gateway.js';
 
 const root = resolve(import.meta.dirname, '..');
 
@@ -53,8 +53,7 @@ export async function measureColdStart(config?: string, env: NodeJS.ProcessEnv =
   const port = await freePort();
   const started = performance.now();
   const command = serverCommand();
-  const [cmd, args] = cpu !== undefined && hasTaskset() ? ['taskset', ['-c', String(cpu), process.execPath, ...command.args]] : [process.execPath, command.args];
-  const child = spawn(cmd, args, {
+  const child = spawn(...nodeOnCpu(cpu, command.args), {
     cwd: root,
     env: {
       ...process.env,

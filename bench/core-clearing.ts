@@ -33,6 +33,7 @@ export function parseCpuList(list: string): number[] {
 }
 
 interface ThreadAffinity {
+  pid: number;
   tid: number;
   cpus: number[];
 }
@@ -49,7 +50,7 @@ function userThreads(pids: Iterable<number>): ThreadAffinity[] {
       for (const task of readdirSync(`/proc/${pid}/task`)) {
         const status = readFileSync(`/proc/${pid}/task/${task}/status`, 'utf8');
         const list = /^Cpus_allowed_list:\s*(\S+)/m.exec(status)?.[1];
-        if (list) threads.push({ tid: Number(task), cpus: parseCpuList(list) });
+        if (list) threads.push({ pid, tid: Number(task), cpus: parseCpuList(list) });
       }
     } catch {
       // The process ended while being read.
@@ -96,18 +97,10 @@ export function clearCore(cpu: number, pids: Iterable<number> = allProcesses()):
     process.once('SIGINT', interrupted);
     process.once('SIGTERM', interrupted);
   }
-  const processes = new Set(moved.map((t) => readTgid(t.tid))).size;
+  const processes = new Set(moved.map((t) => t.pid)).size;
   const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : what.endsWith('ss') ? 'es' : 's'}`;
   return {
     description: `${count(moved.length, 'thread')} of ${count(processes, 'other process')} moved off CPU ${cpu} for the run${refused > 0 ? ` (${refused} refused)` : ''}`,
     restore,
   };
-}
-
-function readTgid(tid: number): number {
-  try {
-    return Number(/^Tgid:\s*(\d+)/m.exec(readFileSync(`/proc/${tid}/status`, 'utf8'))?.[1]);
-  } catch {
-    return tid;
-  }
 }

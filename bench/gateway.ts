@@ -178,6 +178,11 @@ export function hasTaskset(): boolean {
   return ['/usr/bin/taskset', '/bin/taskset'].some((p) => existsSync(p));
 }
 
+/** The command that runs node with `nodeArgs`, under `taskset -c <cpu>` when a core is given and taskset exists. */
+export function nodeOnCpu(cpu: number | undefined, nodeArgs: readonly string[]): [string, string[]] {
+  return cpu !== undefined && hasTaskset() ? ['taskset', ['-c', String(cpu), process.execPath, ...nodeArgs]] : [process.execPath, [...nodeArgs]];
+}
+
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const dir = mkdtempSync(join(tmpdir(), 'sg-bench-'));
   const configFile = join(dir, 'scaigrid.yaml');
@@ -186,7 +191,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const command = options.serverCommand ?? serverCommand();
   // V8 takes the last of a repeated flag: the caller's come after the start script's.
   const nodeArgs = [...command.args.slice(0, -1), ...(options.gcTrace ? ['--trace-gc-nvp'] : []), ...(options.nodeFlags ?? []), command.args.at(-1)!];
-  const [cmd, args] = options.cpu !== undefined && hasTaskset() ? ['taskset', ['-c', String(options.cpu), process.execPath, ...nodeArgs]] : [process.execPath, nodeArgs];
+  const [cmd, args] = nodeOnCpu(options.cpu, nodeArgs);
   const started = performance.now();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -201,7 +206,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     [BENCH_KEY_ENV]: options.apiKey,
     ...options.env,
   };
-  const child: ChildProcess = spawn(cmd, args as string[], { cwd: options.cwd ?? root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(cmd, args, { cwd: options.cwd ?? root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const tally = new GcTally();
   child.stdout!.on('data', (d) => (output += tally.feed(String(d))));
@@ -295,7 +300,7 @@ export interface HelperProcess {
 
 /** Spawns a bench helper that prints `listening <port>` (on `cpu` when given) and resolves once it does. */
 async function startHelper(name: string, nodeArgs: string[], cpu: number | undefined): Promise<HelperProcess> {
-  const child = cpu !== undefined ? spawn('taskset', ['-c', String(cpu), process.execPath, ...nodeArgs], { stdio: ['ignore', 'pipe', 'inherit'] }) : spawn(process.execPath, nodeArgs, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(...nodeOnCpu(cpu, nodeArgs), { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   const tally = new GcTally();
   child.stdout!.on('data', (d) => (out += tally.feed(String(d))));
