@@ -9,6 +9,7 @@ import { UpstreamError, type ChatChunk } from '@scaigrid/plugin-dispatch';
 import type { OpenAIChatCompletionChunk } from './openai-wire.js';
 import { fromOpenAIFinishReason, fromOpenAIUsage } from './openai-response.js';
 import type { SseEvent } from '@scaigrid/plugin-dispatch';
+import { TextChunkTemplate } from './text-chunk-template.js';
 
 export interface OpenAIStreamOptions {
   /** Names the upstream in errors. */
@@ -38,6 +39,8 @@ export async function* openAIStreamChunkBatches(
   options: OpenAIStreamOptions = {},
 ): AsyncGenerator<ChatChunk[]> {
   const label = options.label ?? 'upstream';
+  // A provider's chunk mapping may read any field of the parsed event: only plain ones skip the parse.
+  const template = options.mapChunk ? undefined : new TextChunkTemplate();
   let done = false;
   try {
     for await (const item of events) {
@@ -55,6 +58,12 @@ export async function* openAIStreamChunkBatches(
           done = true;
           continue;
         }
+        const plain = template && event.event === undefined;
+        const text = plain ? template.match(event.data) : undefined;
+        if (text !== undefined) {
+          out.push({ type: 'text', text });
+          continue;
+        }
         let raw: OpenAIChatCompletionChunk;
         try {
           raw = JSON.parse(event.data) as OpenAIChatCompletionChunk;
@@ -67,6 +76,7 @@ export async function* openAIStreamChunkBatches(
           break;
         }
         const mapped = fromOpenAIChunk(raw);
+        if (plain && mapped.length === 1 && mapped[0]!.type === 'text') template.learn(event.data, mapped[0]!.text, soleTextOf);
         for (const chunk of options.mapChunk ? options.mapChunk(mapped, raw) : mapped) out.push(chunk);
       }
       if (out.length > 0) yield out;
@@ -99,6 +109,19 @@ export function fromOpenAIChunk(raw: OpenAIChatCompletionChunk): ChatChunk[] {
   }
   if (raw.usage) out.push({ type: 'usage', usage: fromOpenAIUsage(raw.usage) });
   return out;
+}
+
+/** The text of an event that maps to exactly one text chunk; undefined for any other event. */
+function soleTextOf(data: string): string | undefined {
+  let raw: OpenAIChatCompletionChunk;
+  try {
+    raw = JSON.parse(data) as OpenAIChatCompletionChunk;
+  } catch {
+    return undefined;
+  }
+  if (!raw || typeof raw !== 'object' || raw.error) return undefined;
+  const mapped = fromOpenAIChunk(raw);
+  return mapped.length === 1 && mapped[0]!.type === 'text' ? mapped[0]!.text : undefined;
 }
 
 function streamError(raw: OpenAIChatCompletionChunk, label: string): UpstreamError {
