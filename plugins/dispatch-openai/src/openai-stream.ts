@@ -40,7 +40,7 @@ export async function* openAIStreamChunkBatches(
 ): AsyncGenerator<ChatChunk[]> {
   const label = options.label ?? 'upstream';
   // A provider's chunk mapping may read any field of the parsed event: only plain ones skip the parse.
-  const template = options.mapChunk ? undefined : new TextChunkTemplate();
+  const template = options.mapChunk ? undefined : new TextChunkTemplate(soleTextOf);
   let done = false;
   try {
     for await (const item of events) {
@@ -58,10 +58,11 @@ export async function* openAIStreamChunkBatches(
           done = true;
           continue;
         }
-        const plain = template && event.event === undefined;
-        const text = plain ? template.match(event.data) : undefined;
-        if (text !== undefined) {
-          out.push({ type: 'text', text });
+        // Named events (`event: error`) are always parsed.
+        const plain = event.event === undefined ? template : undefined;
+        const matched = plain?.match(event.data);
+        if (matched !== undefined) {
+          out.push({ type: 'text', text: matched });
           continue;
         }
         let raw: OpenAIChatCompletionChunk;
@@ -76,7 +77,8 @@ export async function* openAIStreamChunkBatches(
           break;
         }
         const mapped = fromOpenAIChunk(raw);
-        if (plain && mapped.length === 1 && mapped[0]!.type === 'text') template.learn(event.data, mapped[0]!.text, soleTextOf);
+        const learnable = plain && soleText(mapped);
+        if (learnable !== undefined) plain?.learn(event.data, learnable);
         for (const chunk of options.mapChunk ? options.mapChunk(mapped, raw) : mapped) out.push(chunk);
       }
       if (out.length > 0) yield out;
@@ -111,8 +113,13 @@ export function fromOpenAIChunk(raw: OpenAIChatCompletionChunk): ChatChunk[] {
   return out;
 }
 
-/** The text of an event that maps to exactly one text chunk; undefined for any other event. */
-function soleTextOf(data: string): string | undefined {
+/** The text of chunks that are exactly one text chunk; undefined for any others. */
+function soleText(mapped: readonly ChatChunk[]): string | undefined {
+  return mapped.length === 1 && mapped[0]!.type === 'text' ? mapped[0]!.text : undefined;
+}
+
+/** The text of an event whose data maps to exactly one text chunk; undefined for any other event. */
+export function soleTextOf(data: string): string | undefined {
   let raw: OpenAIChatCompletionChunk;
   try {
     raw = JSON.parse(data) as OpenAIChatCompletionChunk;
@@ -120,8 +127,7 @@ function soleTextOf(data: string): string | undefined {
     return undefined;
   }
   if (!raw || typeof raw !== 'object' || raw.error) return undefined;
-  const mapped = fromOpenAIChunk(raw);
-  return mapped.length === 1 && mapped[0]!.type === 'text' ? mapped[0]!.text : undefined;
+  return soleText(fromOpenAIChunk(raw));
 }
 
 function streamError(raw: OpenAIChatCompletionChunk, label: string): UpstreamError {

@@ -15,8 +15,8 @@
  * per event) stops being learned from after a few tries, so it costs little over plain parsing.
  */
 
-/** Events learned from per stream before giving up on a stream whose events never match. */
-const MAX_LEARNED = 3;
+/** Events offered to `learn` per stream before giving up on a stream whose events never match. */
+const MAX_TRIES = 3;
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -26,7 +26,10 @@ const FIRST_PRINTABLE = 0x20;
 export class TextChunkTemplate {
   private before: string | undefined;
   private after = '';
-  private learned = 0;
+  private tries = 0;
+
+  /** @param soleTextOf the stream's own mapping of an event's data: its text when it maps to exactly one text chunk, else undefined. */
+  constructor(private readonly soleTextOf: (data: string) => string | undefined) {}
 
   /**
    * The text chunk's content when `data` is the learned event with another non-empty content
@@ -48,21 +51,21 @@ export class TextChunkTemplate {
   }
 
   /**
-   * Learns the template from an event that JSON.parse and `map` turned into exactly one text
+   * Learns the template from an event that the stream's mapping turned into exactly one text
    * chunk of `text`. Kept only when the text around the content is proven to be the template:
    * the content's literal occurs once in the event, and the event with another string in its
    * place maps to one text chunk of that string.
    */
-  learn(data: string, text: string, map: (data: string) => string | undefined): void {
-    if (this.learned >= MAX_LEARNED) return;
-    this.learned++;
+  learn(data: string, text: string): void {
+    if (this.tries >= MAX_TRIES) return;
+    this.tries++;
     const literal = JSON.stringify(text);
     const at = data.indexOf(literal);
     if (at < 0 || data.indexOf(literal, at + 1) >= 0) return;
     const before = data.slice(0, at);
     const after = data.slice(at + literal.length);
     const probe = '\u0000probe';
-    if (map(before + JSON.stringify(probe) + after) !== probe) return;
+    if (this.soleTextOf(before + JSON.stringify(probe) + after) !== probe) return;
     this.before = before;
     this.after = after;
   }

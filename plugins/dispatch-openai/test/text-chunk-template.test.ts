@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fromOpenAIChunk, openAIStreamChunks, type SseEvent } from '../src/index.js';
+import { soleTextOf as soleText } from '../src/openai-stream.js';
 import { TextChunkTemplate } from '../src/text-chunk-template.js';
 import { collect } from '../../../test/fakes/dispatch-call.js';
 
@@ -7,19 +8,9 @@ import { collect } from '../../../test/fakes/dispatch-call.js';
 const textEvent = (content: string, extra: Record<string, unknown> = {}) =>
   JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model: 'gpt-x', choices: [{ index: 0, delta: { content }, logprobs: null, finish_reason: null }], ...extra });
 
-/** What the plain path makes of an event: JSON.parse and the mapping, nothing learned. */
-function soleText(data: string): string | undefined {
-  try {
-    const mapped = fromOpenAIChunk(JSON.parse(data));
-    return mapped.length === 1 && mapped[0]!.type === 'text' ? mapped[0]!.text : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 function learned(from: string): TextChunkTemplate {
-  const template = new TextChunkTemplate();
-  template.learn(from, soleText(from)!, soleText);
+  const template = new TextChunkTemplate(soleText);
+  template.learn(from, soleText(from)!);
   return template;
 }
 
@@ -59,23 +50,23 @@ describe('TextChunkTemplate', () => {
   });
 
   it('matches nothing before it has learned, and learns only a position proven to be delta.content', () => {
-    expect(new TextChunkTemplate().match(textEvent('Hello'))).toBeUndefined();
+    expect(new TextChunkTemplate(soleText).match(textEvent('Hello'))).toBeUndefined();
     // The content's literal also stands elsewhere in the event: which one is the content is not worked out.
     expect(learned(textEvent('gpt-x')).match(textEvent('other'))).toBeUndefined();
     // The content is not where a replaced string lands in delta.content (a duplicate key wins).
     const duplicate = textEvent('first').replace('"content":"first"', '"content":"first","content":"second"');
-    const template = new TextChunkTemplate();
-    template.learn(duplicate, 'first', soleText);
+    const template = new TextChunkTemplate(soleText);
+    template.learn(duplicate, 'first');
     expect(template.match(duplicate.replace('"first"', '"third"'))).toBeUndefined();
   });
 
   it('stops learning after three events of a stream whose events never match (OpenAI obfuscation padding)', () => {
-    const template = new TextChunkTemplate();
     const map = vi.fn(soleText);
+    const template = new TextChunkTemplate(map);
     for (let i = 0; i < 10; i++) {
       const data = textEvent(`t${i}`, { obfuscation: 'x'.repeat(i + 1) });
       expect(template.match(data)).toBeUndefined();
-      template.learn(data, `t${i}`, map);
+      template.learn(data, `t${i}`);
     }
     expect(map).toHaveBeenCalledTimes(3);
   });
