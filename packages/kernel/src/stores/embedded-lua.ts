@@ -10,6 +10,12 @@
  * compiled once, a call costs what the script itself does. No library offers an embedded
  * Redis with cached scripts, hence this file.
  *
+ * fengari 0.1.5 is patched (`patches/fengari@0.1.5.patch`, applied by pnpm at install): it
+ * popped its value stack with `delete stack[i]`, which leaves holes in the array, and V8 reads
+ * and writes a holey array far slower; the patch overwrites the slot with undefined instead,
+ * the same to every reader. Its `adjust_top` alone had been 19 % of the gateway's CPU on
+ * `memory://` (bench/README.md, "The embedded store's Lua").
+ *
  * Conversions follow Redis 7: `redis.call` gets integers as numbers, bulk strings as strings,
  * nil as false, arrays as tables and status replies as `{ok = ...}`; a failing command raises
  * `{err = ...}` (or returns it from `redis.pcall`). A script's result goes back as Redis sends
