@@ -6,15 +6,32 @@
  * strings, hashes as plain objects of strings, lists as arrays, sets as `Set`s, sorted sets as
  * `Map<member, { score, value }>`; a key's expiry is a millisecond timestamp beside it.
  *
+ * A hash, list or set is read and changed in place (`peek` and `put`, which
+ * `patches/ioredis-mock@8.13.1.patch` adds), not through ioredis-mock's `get` and `set`, which
+ * copy the whole value on every read and again on every write: a SADD to the second's set of
+ * settled markers copied every member settled in that second, twice, so each settle cost more
+ * the busier the second was. So a command checks all of its arguments before it changes
+ * anything: a change made before an error would stay, where Redis makes none.
+ *
  * Only the commands the gateway's scripts use are here; any other one fails the script with
  * an error that names it, so a new script finds out on its first test on the embedded store.
  * Replies follow Redis: integers as numbers, bulk strings as strings, nil as null, status
  * replies as `{ ok }`.
  */
 
-/** What ioredis-mock's `data` and `expires` offer (already scoped to the client's key prefix). */
+/**
+ * What ioredis-mock's `data` and `expires` offer (already scoped to the client's key prefix).
+ * `peek` and `put` are the stored value itself, without `get`'s and `set`'s copies.
+ */
 export interface MockDataset {
-  data: { get(key: string): unknown; set(key: string, value: unknown): void; has(key: string): boolean; delete(key: string): void };
+  data: {
+    get(key: string): unknown;
+    set(key: string, value: unknown): void;
+    peek(key: string): unknown;
+    put(key: string, value: unknown): void;
+    has(key: string): boolean;
+    delete(key: string): void;
+  };
   expires: { get(key: string): number | undefined; set(key: string, timestamp: number): void; delete(key: string): void; has(key: string): boolean };
 }
 
@@ -136,7 +153,7 @@ export const embeddedCommands: Record<string, (db: MockDataset, args: string[]) 
       if (!Object.hasOwn(hash, pairs[i])) added++;
       hash[pairs[i]] = pairs[i + 1];
     }
-    db.data.set(key, hash);
+    db.data.put(key, hash);
     return added;
   },
 
@@ -151,7 +168,7 @@ export const embeddedCommands: Record<string, (db: MockDataset, args: string[]) 
       }
     }
     if (Object.keys(hash).length === 0) db.data.delete(key);
-    else db.data.set(key, hash);
+    else db.data.put(key, hash);
     return removed;
   },
 
@@ -161,21 +178,21 @@ export const embeddedCommands: Record<string, (db: MockDataset, args: string[]) 
     if (!Number.isInteger(current)) throw new CommandError('ERR hash value is not an integer');
     const next = current + integer(by);
     hash[field] = String(next);
-    db.data.set(key, hash);
+    db.data.put(key, hash);
     return next;
   },
 
   lpush(db, [key, ...values]) {
     const list = listOf(db, key) ?? [];
     for (const value of values) list.unshift(value);
-    db.data.set(key, list);
+    db.data.put(key, list);
     return list.length;
   },
 
   rpush(db, [key, ...values]) {
     const list = listOf(db, key) ?? [];
     list.push(...values);
-    db.data.set(key, list);
+    db.data.put(key, list);
     return list.length;
   },
 
@@ -191,7 +208,7 @@ export const embeddedCommands: Record<string, (db: MockDataset, args: string[]) 
     const [from, to] = listRange(list.length, start, stop);
     const kept = from > to ? [] : list.slice(from, to + 1);
     if (kept.length === 0) db.data.delete(key);
-    else db.data.set(key, kept);
+    else db.data.put(key, kept);
     return { ok: 'OK' };
   },
 
@@ -203,7 +220,7 @@ export const embeddedCommands: Record<string, (db: MockDataset, args: string[]) 
       if (!set.has(member)) added++;
       set.add(member);
     }
-    db.data.set(key, set);
+    db.data.put(key, set);
     return added;
   },
 
@@ -211,13 +228,14 @@ export const embeddedCommands: Record<string, (db: MockDataset, args: string[]) 
     if (rest.length === 0 || rest.length % 2 !== 0 || /^(NX|XX|GT|LT|CH|INCR)$/i.test(rest[0])) {
       throw new CommandError('ERR the embedded store supports ZADD key score member [score member ...] only');
     }
+    const scores = rest.filter((_, i) => i % 2 === 0).map(score);
     const set = sortedSetOf(db, key) ?? new Map();
     let added = 0;
     for (let i = 0; i < rest.length; i += 2) {
       if (!set.has(rest[i + 1])) added++;
-      set.set(rest[i + 1], { score: score(rest[i]), value: rest[i + 1] });
+      set.set(rest[i + 1], { score: scores[i / 2]!, value: rest[i + 1] });
     }
-    db.data.set(key, set);
+    db.data.put(key, set);
     return added;
   },
 
@@ -275,14 +293,15 @@ function expireIn(db: MockDataset, key: string, ms: number): number {
   return 1;
 }
 
+/** The stored value itself (not a copy): a command that changes it stores it back with `put`. */
 function typed<T>(db: MockDataset, key: string, is: (value: unknown) => boolean): T | undefined {
-  const value = db.data.get(key);
+  const value = db.data.peek(key);
   if (value === undefined) return undefined;
   if (!is(value)) throw new CommandError(WRONGTYPE);
   return value as T;
 }
 
-// ioredis-mock's `get` hands out a copy, so each of these may be changed and stored back.
+// Each of these is the stored value: change it only once the command cannot fail any more.
 const hashOf = (db: MockDataset, key: string) => typed<Hash>(db, key, (v) => typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Map) && !(v instanceof Set) && !Buffer.isBuffer(v));
 const listOf = (db: MockDataset, key: string) => typed<string[]>(db, key, Array.isArray);
 const sortedSetOf = (db: MockDataset, key: string) => typed<SortedSet>(db, key, (v) => v instanceof Map);
@@ -290,7 +309,7 @@ const setOf = (db: MockDataset, key: string) => typed<Set<string>>(db, key, (v) 
 
 function storeSortedSet(db: MockDataset, key: string, set: SortedSet): void {
   if (set.size === 0) db.data.delete(key);
-  else db.data.set(key, set);
+  else db.data.put(key, set);
 }
 
 /** Members with min ≤ score ≤ max (bounds as ZRANGEBYSCORE reads them), by score, then member. */

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openRedis } from '../../src/stores/redis.js';
 import { atScriptFlush, RedisScript } from '../../src/stores/redis-script.js';
 import { scriptRouteOf } from '../../src/stores/script-route.js';
+import type { MockDataset } from '../../src/stores/embedded-commands.js';
 import type { RedisStore } from '../../src/stores/types.js';
 import { spyWrites } from '../helpers/socket-writes.js';
 
@@ -182,6 +183,15 @@ function contract(name: string, url: () => string) {
       expect(await client.exists('members')).toBe(0);
     });
 
+    it('scripts: a command that fails changes nothing, even when its first arguments were good', async () => {
+      const client = (await open()).client('lua');
+      const script = `
+        local failed = redis.pcall('ZADD', KEYS[1], '1', 'good', 'nope', 'bad')
+        return {failed.err and 1 or 0, redis.call('ZSCORE', KEYS[1], 'good')}`;
+      expect(await client.eval(script, 1, 'scores')).toEqual([1, null]);
+      expect(await client.exists('scores')).toBe(0);
+    });
+
     it('applies keyPrefix to KEYS of eval and defineCommand Lua scripts', async () => {
       const store = await open();
       const client = store.client('rl');
@@ -304,6 +314,23 @@ describe('openRedis (memory:// specifics)', () => {
     expect(atScriptFlush(store.client('join'), () => (ran = true))).toBe(false);
     await new Promise((r) => setImmediate(r));
     expect(ran).toBe(false);
+    await store.close();
+  });
+
+  it("script commands change a set, list or hash in place, not a copy of it (the busier a second, the bigger its markers' set)", async () => {
+    const store = await openRedis('memory://');
+    const client = store.client('p');
+    const dataset = client as unknown as MockDataset;
+    const write = "redis.call('SADD', KEYS[1], ARGV[1]) redis.call('RPUSH', KEYS[2], ARGV[1]) redis.call('HINCRBY', KEYS[3], 'n', 1)";
+    await client.eval(write, 3, 'markers', 'pending', 'window', 'first');
+    const keys = ['markers', 'pending', 'window'];
+    const stored = keys.map((key) => dataset.data.peek(key));
+    await client.eval(write, 3, 'markers', 'pending', 'window', 'second');
+    keys.forEach((key, i) => expect(dataset.data.peek(key)).toBe(stored[i]));
+    // What the plain commands (ioredis-mock's own, which copy) read is the same.
+    expect((await client.smembers('markers')).sort()).toEqual(['first', 'second']);
+    expect(await client.lrange('pending', 0, -1)).toEqual(['first', 'second']);
+    expect(await client.hget('window', 'n')).toBe('2');
     await store.close();
   });
 
