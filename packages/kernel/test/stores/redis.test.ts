@@ -322,10 +322,10 @@ describe('openRedis (memory:// specifics)', () => {
     const client = store.client('p');
     const dataset = client as unknown as MockDataset;
     const write = "redis.call('SADD', KEYS[1], ARGV[1]) redis.call('RPUSH', KEYS[2], ARGV[1]) redis.call('HINCRBY', KEYS[3], 'n', 1)";
-    await client.eval(write, 3, 'markers', 'pending', 'window', 'first');
     const keys = ['markers', 'pending', 'window'];
+    await client.eval(write, keys.length, ...keys, 'first');
     const stored = keys.map((key) => dataset.data.peek(key));
-    await client.eval(write, 3, 'markers', 'pending', 'window', 'second');
+    await client.eval(write, keys.length, ...keys, 'second');
     keys.forEach((key, i) => expect(dataset.data.peek(key)).toBe(stored[i]));
     // What the plain commands (ioredis-mock's own, which copy) read is the same.
     expect((await client.smembers('markers')).sort()).toEqual(['first', 'second']);
