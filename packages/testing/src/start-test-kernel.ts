@@ -38,6 +38,12 @@ export interface TestKernel {
   context<C = any>(moduleId: string): ModuleContext<C>;
   /** Runs every declared task of a module (or all) once, now. */
   runTask(moduleId: string, name: string): Promise<void>;
+  /**
+   * Resolves once no request is in flight and the work they left behind (`waitUntil`: usage
+   * settled after the answer went out, say) is done; throws after `timeoutMs`. An answer
+   * reaches the client before that work ends, so a test that reads its effects waits here.
+   */
+  settled(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -89,6 +95,9 @@ export async function startTestKernel(options: StartTestKernelOptions): Promise<
         const task = k.collections.tasks.find((t) => t.moduleId === moduleId && t.name === name);
         if (!task) throw new Error(`Module '${moduleId}' declares no task '${name}'.`);
         await task.handler({ tickAt: Date.now(), signal: new AbortController().signal });
+      },
+      async settled(timeoutMs = 5000) {
+        if (!(await k.drain.waitIdle(timeoutMs))) throw new Error(`Requests or their background work still running after ${timeoutMs} ms.`);
       },
       async stop() {
         await k.stop(2000);

@@ -23,6 +23,8 @@ async function send(n: number, prefix: string): Promise<void> {
     const res = await gw.t.fetch('/oai/v1/chat/completions', { method: 'POST', headers: { ...auth(KEYS.member), 'x-request-id': `${prefix}-${i}` }, body: chatBody({ max_tokens: 20 }) });
     expect(res.status).toBe(200);
   }
+  // Each answer leaves before its usage is settled into Redis: the tests below read Redis next.
+  await gw.t.settled();
 }
 
 function parts() {

@@ -92,3 +92,28 @@ it('stops modules once the grace period is over even if waitUntil work never end
   expect(Date.now() - started).toBeGreaterThanOrEqual(190);
   await t.stop();
 });
+
+it("lets a test wait for the work its requests left behind (the test kernel's settled())", async () => {
+  const events: string[] = [];
+  const writer = defineModule({
+    id: 'later',
+    version: '1.0.0',
+    setup(ctx) {
+      ctx.routes.post('/record', (c) => {
+        ctx.waitUntil(new Promise((r) => setTimeout(r, 100)).then(() => void events.push('record written')));
+        return c.json({ accepted: true });
+      });
+    },
+  });
+  const t = await startTestKernel({ modules: [writer] });
+  const res = await t.fetch('/v1/modules/later/record', { method: 'POST' });
+  expect(res.status).toBe(200);
+  expect(events).toEqual([]);
+  await t.settled();
+  expect(events).toEqual(['record written']);
+
+  // Work that never ends is reported, not waited for forever.
+  t.kernel.drain.waitUntil(new Promise(() => undefined));
+  await expect(t.settled(50)).rejects.toThrow(/still running after 50 ms/);
+  await t.stop();
+});

@@ -133,8 +133,12 @@ export async function budgetStatus(t: TestKernel, id: string): Promise<BudgetSta
   return (await res.json()) as BudgetStatus;
 }
 
-/** Flushes usage records to the database the way the worker does, and returns the rows stored. */
+/**
+ * Flushes usage records to the database the way the worker does, and returns the rows stored.
+ * First waits for the requests' settlements, which land in Redis after their answers.
+ */
 export async function flushUsage(t: TestKernel): Promise<Record<string, any>[]> {
+  await t.settled();
   await t.runTask('accounting', 'usage-flush');
   const ctx = t.context('accounting');
   return ctx.db.selectFrom(ctx.table('usage')).selectAll().orderBy('created_at').execute();
