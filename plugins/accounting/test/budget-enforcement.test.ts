@@ -119,6 +119,8 @@ describe('settlement', () => {
   it('remembers a settled request for 15 minutes by default, not a day, as a member of the second\'s marker set', async () => {
     const res = await gw.t.fetch('/oai/v1/chat/completions', { method: 'POST', headers: auth(KEYS.member2), body: chatBody() });
     expect(res.status).toBe(200);
+    // The marker is written by the settlement, after the answer left.
+    await gw.t.settled();
     const redis = gw.t.context('accounting').redis;
     const prefix = redis.options.keyPrefix ?? '';
     const sets = (await redis.keys(`${prefix}settled:*`)).map((key) => key.slice(prefix.length));
