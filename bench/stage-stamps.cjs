@@ -35,18 +35,15 @@ channels.subscribe('undici:client:sendHeaders', once('upstreamHeadSent'));
 channels.subscribe('undici:request:bodySent', once('upstreamBodySent'));
 channels.subscribe('undici:request:headers', once('upstreamHead'));
 
-const write = http.ServerResponse.prototype.write;
-http.ServerResponse.prototype.write = function (...args) {
-  const stamps = this[STAMPS];
-  if (stamps && stamps.firstWrite === undefined) stamps.firstWrite = nowUs();
-  return write.apply(this, args);
-};
-const end = http.ServerResponse.prototype.end;
-http.ServerResponse.prototype.end = function (...args) {
-  const stamps = this[STAMPS];
-  if (stamps && stamps.firstWrite === undefined) stamps.firstWrite = nowUs();
-  return end.apply(this, args);
-};
+// A whole answer's first write is its `end`; a stream's, its first `write`.
+for (const method of ['write', 'end']) {
+  const original = http.ServerResponse.prototype[method];
+  http.ServerResponse.prototype[method] = function (...args) {
+    const stamps = this[STAMPS];
+    if (stamps && stamps.firstWrite === undefined) stamps.firstWrite = nowUs();
+    return original.apply(this, args);
+  };
+}
 // The socket write that carries the answer's first bytes out (Node corks the first write of
 // a response and uncorks on the next tick, so it can come a little after `firstWrite`).
 for (const method of ['_writev', '_write']) {
