@@ -26,6 +26,21 @@ export interface LoadResult {
   p99: number;
   /** Non-2xx answers by status, and socket errors and timeouts, to say why requests failed. */
   failures: Record<string, number>;
+  /** The answers of the lead-in (`LoadOptions.leadInSeconds`), which the figures above leave out. */
+  leadIn?: { ok: number; p99: number };
+}
+
+export interface LoadOptions {
+  /**
+   * Seconds of the same load before the measured `seconds`, on the same connections, whose
+   * answers count only in `leadIn` (failures count in `failed` all the same). A target that sat
+   * idle through the other targets' rounds is slower for its first few hundred milliseconds
+   * (bench/README.md, "Right after idling"); without a lead-in those moments made most of a
+   * 16-connection round's slowest 1 %.
+   */
+  leadInSeconds?: number;
+  /** Called when the measured part starts: read CPU and other counters here. */
+  onMeasuring?: () => void;
 }
 
 export function percentile(sorted: Float64Array | number[], p: number): number {
@@ -34,12 +49,26 @@ export function percentile(sorted: Float64Array | number[], p: number): number {
   return sorted[index];
 }
 
-/** Runs autocannon and resolves with throughput and exact latency percentiles of 2xx answers. */
-export function runLoad(target: Target, body: string, connections: number, seconds: number): Promise<LoadResult> {
+/**
+ * Runs autocannon and resolves with throughput and exact latency percentiles of 2xx answers,
+ * over `seconds` after the lead-in (none unless `options.leadInSeconds` is given).
+ */
+export function runLoad(target: Target, body: string, connections: number, seconds: number, options: LoadOptions = {}): Promise<LoadResult> {
+  const leadInSeconds = options.leadInSeconds ?? 0;
   let latencies = new Float64Array(1 << 16);
   let count = 0;
   let failed = 0;
   const failures: Record<string, number> = {};
+  const leadIn: number[] = [];
+  let measuring = leadInSeconds <= 0;
+  let measuredFrom = 0;
+  const startMeasuring = () => {
+    measuring = true;
+    measuredFrom = performance.now();
+    options.onMeasuring?.();
+  };
+  if (measuring) options.onMeasuring?.();
+  const leadInTimer = measuring ? undefined : setTimeout(startMeasuring, leadInSeconds * 1000);
   return new Promise((resolve, reject) => {
     const instance = autocannon(
       {
@@ -48,23 +77,27 @@ export function runLoad(target: Target, body: string, connections: number, secon
         headers: { 'content-type': 'application/json', ...target.headers },
         body,
         connections,
-        duration: seconds,
+        duration: leadInSeconds + seconds,
         pipelining: 1,
         timeout: 30,
       },
       (err, result) => {
+        clearTimeout(leadInTimer);
         if (err) return reject(err);
+        // autocannon's own duration when the whole run is measured, as before lead-ins.
+        const measuredSeconds = leadInSeconds <= 0 ? result.duration : measuring ? (performance.now() - measuredFrom) / 1000 : 0;
         const sorted = latencies.subarray(0, count).sort();
         const requests = count + failed + result.errors;
         resolve({
           requests,
           ok: count,
           failed: failed + result.errors + result.timeouts,
-          seconds: result.duration,
-          rps: count / result.duration,
+          seconds: measuredSeconds,
+          rps: count / measuredSeconds,
           p50: percentile(sorted, 50),
           p99: percentile(sorted, 99),
           failures: { ...failures, ...(result.errors > 0 ? { errors: result.errors } : {}), ...(result.timeouts > 0 ? { timeouts: result.timeouts } : {}) },
+          ...(leadInSeconds > 0 ? { leadIn: { ok: leadIn.length, p99: percentile(leadIn.sort((a, b) => a - b), 99) } } : {}),
         });
       },
     );
@@ -72,6 +105,10 @@ export function runLoad(target: Target, body: string, connections: number, secon
       if (statusCode < 200 || statusCode >= 300) {
         failed++;
         failures[statusCode] = (failures[statusCode] ?? 0) + 1;
+        return;
+      }
+      if (!measuring) {
+        leadIn.push(responseTime);
         return;
       }
       if (count === latencies.length) {

@@ -249,6 +249,8 @@ export function renderReport(report: Report): string {
       ]
     : [];
 
+  const leadInSection = renderLeadIns(report.cells);
+
   const find = (scenario: string, c: number) => summaries.find((s) => s.scenario === scenario && s.connections === c);
   const cpuNon = Math.min(...summaries.filter((s) => s.scenario === 'non-stream' && s.connections > 1).map((s) => s.cpu));
   const cpuStream = Math.min(...summaries.filter((s) => s.scenario === 'stream' && s.connections > 1).map((s) => s.cpu));
@@ -296,6 +298,7 @@ export function renderReport(report: Report): string {
     splitTable,
     '',
     ...floorSection,
+    ...leadInSection,
     '## Memory and start',
     '',
     `- RSS idle (after boot and one request): ${report.rssIdleMb.toFixed(0)} MB; after the run: ${report.rssAfterMb.toFixed(0)} MB` +
@@ -307,4 +310,30 @@ export function renderReport(report: Report): string {
     targets,
     '',
   ].join('\n');
+}
+
+/**
+ * The lead-in before each round (load.ts, `LoadOptions.leadInSeconds`): the p99 of each path in
+ * the first moments after it sat idle through the other targets' rounds, which the load table
+ * leaves out. Empty when the rounds had no lead-in.
+ */
+export function renderLeadIns(cells: CellResult[]): string[] {
+  const p99Of = (results: (LoadResult | undefined)[]) => median(results.flatMap((r) => (r?.leadIn && r.leadIn.ok > 0 ? [r.leadIn.p99] : [])));
+  const rows = cells
+    .filter((cell) => cell.rounds.some((r) => r.gateway.leadIn))
+    .map((cell) => {
+      const direct = p99Of(cell.rounds.map((r) => r.direct));
+      const gateway = p99Of(cell.rounds.map((r) => r.gateway));
+      const floor = p99Of(cell.rounds.map((r) => r.floor?.result));
+      return [cell.scenario, String(cell.connections), ms(direct), ms(gateway), signed(gateway - direct), Number.isFinite(floor) ? signed(floor - direct) : '–'];
+    });
+  if (rows.length === 0) return [];
+  return [
+    '## Right after idling: the lead-in before each round',
+    '',
+    'Each round above starts after a lead-in of the same load that it does not count. Each path sat idle while the others were measured, and a gateway is slower for its first few hundred milliseconds after that (bench/README.md, "Right after idling"). Its p99, medians over rounds:',
+    '',
+    table(['scenario', 'conns', 'direct p99 ms', 'ScaiGrid p99 ms', 'ScaiGrid added p99 ms', 'floor proxy added p99 ms'], rows),
+    '',
+  ];
 }

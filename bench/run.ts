@@ -43,6 +43,8 @@ const { values: args } = parseArgs({
     settle: { type: 'string' },
     /** Connection counts at which the floor proxy is measured too, e.g. '1,16' ('0': not at all). */
     floor: { type: 'string' },
+    /** Seconds of load before each measured round, not counted (load.ts, `LoadOptions.leadInSeconds`); '0': none. */
+    'lead-in': { type: 'string' },
     profile: { type: 'boolean', default: false },
     /**
      * µs between the profile's samples (V8's default: 1000). The first-byte breakdown needs a
@@ -56,6 +58,7 @@ const { values: args } = parseArgs({
 const quick = args.quick;
 const rounds = Number(args.rounds ?? (quick ? 1 : 3));
 const seconds = Number(args.seconds ?? (quick ? 2 : 5));
+const leadInSeconds = Number(args['lead-in'] ?? 1);
 const connections = (args.connections ?? '1,16,64').split(',').map(Number);
 const probes = Number(args.probes ?? (quick ? 10 : 30));
 const coldStarts = Number(args['cold-starts'] ?? (quick ? 2 : 5));
@@ -83,8 +86,8 @@ const warmupEstimate = quick ? 3 : 12;
 const slowProbeMs = 110;
 const plannedSeconds =
   scenarios.length * warmupEstimate +
-  rounds * scenarios.length * connections.length * 2 * (seconds + 0.3) +
-  floorConnections.length * rounds * scenarios.length * (seconds + 0.3) +
+  rounds * scenarios.length * connections.length * 2 * (leadInSeconds + seconds + 0.3) +
+  floorConnections.length * rounds * scenarios.length * (leadInSeconds + seconds + 0.3) +
   rounds * scenarios.filter((s) => s.stream).reduce((t, s) => t + ((floorConnections.length > 0 ? 3 : 2) * probes * (s.slow ? slowProbeMs : 5)) / 1000, 0) +
   settleSeconds +
   coldStarts * 2.5;
@@ -219,23 +222,36 @@ try {
       for (const c of connections) {
         const label = `round ${round}/${rounds} · ${s.name} · ${c} conn`;
         const cell = cells.find((x) => x.scenario === s.name && x.connections === c)!;
-        startPhase(`${label} · direct`, seconds + 0.3);
-        const d = await runLoad(direct(), chatBody(s.slow ? UPSTREAM_MODELS.slow : UPSTREAM_MODELS.fast, s.stream), c, seconds);
-        startPhase(`${label} · ScaiGrid`, seconds + 0.3);
-        const cpuBefore = cpuMicros(gateway.pid);
-        const redisCpuBefore = redisPinning.pid === undefined ? undefined : cpuMicros(redisPinning.pid);
-        const gcBefore = gateway.gc();
-        const g = await runLoad(viaGateway(), chatBody(s.slow ? MODELS.slow : MODELS.fast, s.stream), c, seconds);
+        startPhase(`${label} · direct`, leadInSeconds + seconds + 0.3);
+        const d = await runLoad(direct(), chatBody(s.slow ? UPSTREAM_MODELS.slow : UPSTREAM_MODELS.fast, s.stream), c, seconds, { leadInSeconds });
+        startPhase(`${label} · ScaiGrid`, leadInSeconds + seconds + 0.3);
+        let cpuBefore = 0;
+        let redisCpuBefore: number | undefined;
+        let gcBefore = gateway.gc();
+        const g = await runLoad(viaGateway(), chatBody(s.slow ? MODELS.slow : MODELS.fast, s.stream), c, seconds, {
+          leadInSeconds,
+          onMeasuring: () => {
+            cpuBefore = cpuMicros(gateway.pid);
+            redisCpuBefore = redisPinning.pid === undefined ? undefined : cpuMicros(redisPinning.pid);
+            gcBefore = gateway.gc();
+          },
+        });
         const cpu = cpuMicros(gateway.pid) - cpuBefore;
         const result: RoundResult = { direct: d, gateway: g, cpuPerRequest: g.requests > 0 ? cpu / g.requests : Number.NaN, allocation: allocationSince(gcBefore, gateway.gc()) };
         // Only the gateway uses Redis in these rounds: the server's time is this load's.
         if (redisCpuBefore !== undefined && g.requests > 0) result.redisCpuPerRequest = (cpuMicros(redisPinning.pid!) - redisCpuBefore) / g.requests;
         if (floorConnections.includes(c)) {
-          startPhase(`${label} · floor proxy`, seconds + 0.3);
-          const floorCpuBefore = cpuMicros(floor.pid);
-          const floorGcBefore = floor.gc();
+          startPhase(`${label} · floor proxy`, leadInSeconds + seconds + 0.3);
+          let floorCpuBefore = 0;
+          let floorGcBefore = floor.gc();
           // The floor gets the upstream model name: it forwards the body as it is.
-          const f = await runLoad(viaFloor(), chatBody(s.slow ? UPSTREAM_MODELS.slow : UPSTREAM_MODELS.fast, s.stream), c, seconds);
+          const f = await runLoad(viaFloor(), chatBody(s.slow ? UPSTREAM_MODELS.slow : UPSTREAM_MODELS.fast, s.stream), c, seconds, {
+            leadInSeconds,
+            onMeasuring: () => {
+              floorCpuBefore = cpuMicros(floor.pid);
+              floorGcBefore = floor.gc();
+            },
+          });
           const floorCpu = cpuMicros(floor.pid) - floorCpuBefore;
           result.floor = { result: f, cpuPerRequest: f.requests > 0 ? floorCpu / f.requests : Number.NaN, allocation: allocationSince(floorGcBefore, floor.gc()) };
         }
@@ -302,7 +318,7 @@ try {
 
   report = {
     started,
-    settings: `${rounds} round(s) of ${seconds} s per scenario, connections ${connections.join('/')}, ${probes} TTFB probes per stream scenario and round, Node ${process.version}; warm-up at 16 connections until throughput stopped rising (${warmUps.join('; ')})`,
+    settings: `${rounds} round(s) of ${seconds} s per scenario${leadInSeconds > 0 ? `, each after a lead-in of ${leadInSeconds} s of the same load that is not counted (its p99 is in "Right after idling")` : ''}, connections ${connections.join('/')}, ${probes} TTFB probes per stream scenario and round, Node ${process.version}; warm-up at 16 connections until throughput stopped rising (${warmUps.join('; ')})`,
     plugins,
     redis: process.env.SCAIGRID_REDIS_URL && !process.env.SCAIGRID_REDIS_URL.startsWith('memory:') ? `real (SCAIGRID_REDIS_URL), server ${redisPinning.description}` : 'memory:// (set SCAIGRID_REDIS_URL for real Redis)',
     otherProcesses: coreClearing.description,

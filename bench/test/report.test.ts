@@ -173,3 +173,20 @@ it("gives the Redis server's CPU per request as the median of the rounds that me
   expect(renderReport(report(unmeasured))).toMatch(/\| non-stream \| 16 \|( [^|]+ \|){11} – \|\n/);
   expect(renderReport(report(rounds))).toContain('| Redis CPU µs/req |');
 });
+
+it("shows each path's p99 in the lead-in before the rounds, as medians, and no section without lead-ins", () => {
+  const withLeadIn = (p50: number, leadInP99: number): LoadResult => ({ ...load(p50), leadIn: { ok: 500, p99: leadInP99 } });
+  const rounds: RoundResult[] = [3, 5, 4].map((gatewayLeadIn, i) => ({
+    direct: withLeadIn(2, 1 + i * 0.1),
+    gateway: withLeadIn(10, gatewayLeadIn),
+    cpuPerRequest: 1000,
+    floor: { result: withLeadIn(3, 2), cpuPerRequest: 500 },
+  }));
+  const markdown = renderReport(report(rounds));
+  expect(markdown).toContain('## Right after idling');
+  // Lead-in p99 medians: direct 1.1, ScaiGrid 4 (3, 5, 4), floor 2.
+  expect(markdown).toContain('| non-stream | 16 | 1.10 | 4.00 | +2.90 | +0.90 |');
+  // The load table's p99 is the measured part's: 20 ms for ScaiGrid (p99 = 2 × p50 in these fixtures).
+  expect(markdown).toContain('| 4.00 | 20.00 | +16.00 |');
+  expect(renderReport(report([{ direct: load(2), gateway: load(10), cpuPerRequest: 1000 }]))).not.toContain('Right after idling');
+});
