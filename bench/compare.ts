@@ -34,6 +34,8 @@ const { values: args } = parseArgs({
     /** Fresh pairs of gateway processes, each loaded for `rounds` interleaved rounds. */
     pairs: { type: 'string', default: '3' },
     seconds: { type: 'string', default: '3' },
+    /** Seconds of load before each measured round that it does not count, as in `pnpm bench` (load.ts); '0': none. */
+    'lead-in': { type: 'string', default: '1' },
     /** KEY=VALUE set only for this checkout's gateway, e.g. to compare a switch within one build. */
     'this-env': { type: 'string', multiple: true, default: [] },
     'this-node-flag': { type: 'string', multiple: true, default: [] },
@@ -127,10 +129,17 @@ for (let pair = 0; pair < pairs; pair++) {
     const order = sidesInTurn(round + pair);
     for (const name of order) {
       const g = gateways[name];
-      const before = cpuMicros(g.pid);
-      const redisBefore = redisPinning?.pid === undefined ? undefined : cpuMicros(redisPinning.pid);
-      const gcBefore = g.gc();
-      const load = await runLoad(target(g), body, connections, seconds);
+      let before = 0;
+      let redisBefore: number | undefined;
+      let gcBefore = g.gc();
+      const load = await runLoad(target(g), body, connections, seconds, {
+        leadInSeconds: Number(args['lead-in']),
+        onMeasuring: () => {
+          before = cpuMicros(g.pid);
+          redisBefore = redisPinning?.pid === undefined ? undefined : cpuMicros(redisPinning.pid);
+          gcBefore = g.gc();
+        },
+      });
       if (load.failed > 0) throw new Error(`${name}: ${load.failed} failed requests ${JSON.stringify(load.failures)}`);
       pairResults[name].push((cpuMicros(g.pid) - before) / load.ok);
       if (redisBefore !== undefined) redisCpu[name].push((cpuMicros(redisPinning!.pid!) - redisBefore) / load.ok);
