@@ -129,17 +129,11 @@ for (let pair = 0; pair < pairs; pair++) {
     const order = sidesInTurn(round + pair);
     for (const name of order) {
       const g = gateways[name];
-      let before = 0;
-      let redisBefore: number | undefined;
-      let gcBefore = g.gc();
       const load = await runLoad(target(g), body, connections, seconds, {
         leadInSeconds: Number(args['lead-in']),
-        onMeasuring: () => {
-          before = cpuMicros(g.pid);
-          redisBefore = redisPinning?.pid === undefined ? undefined : cpuMicros(redisPinning.pid);
-          gcBefore = g.gc();
-        },
+        atStart: () => ({ cpu: cpuMicros(g.pid), redisCpu: redisPinning?.pid === undefined ? undefined : cpuMicros(redisPinning.pid), gc: g.gc() }),
       });
+      const { cpu: before, redisCpu: redisBefore, gc: gcBefore } = load.atStart;
       if (load.failed > 0) throw new Error(`${name}: ${load.failed} failed requests ${JSON.stringify(load.failures)}`);
       pairResults[name].push((cpuMicros(g.pid) - before) / load.ok);
       if (redisBefore !== undefined) redisCpu[name].push((cpuMicros(redisPinning!.pid!) - redisBefore) / load.ok);

@@ -30,7 +30,7 @@ export interface LoadResult {
   leadIn?: { ok: number; p99: number };
 }
 
-export interface LoadOptions {
+export interface LoadOptions<T> {
   /**
    * Seconds of the same load before the measured `seconds`, on the same connections, whose
    * answers count only in `leadIn` (failures count in `failed` all the same). A target that sat
@@ -39,8 +39,11 @@ export interface LoadOptions {
    * a burst's slowest 1 % came from its first half second.
    */
   leadInSeconds?: number;
-  /** Called when the measured part starts: read CPU and other counters here. */
-  onMeasuring?: () => void;
+  /**
+   * Read when the measured part starts (CPU time and other counters), and given back as the
+   * result's `atStart`: what the run cost is the counters at its end less this.
+   */
+  atStart?: () => T;
 }
 
 export function percentile(sorted: Float64Array | number[], p: number): number {
@@ -53,22 +56,23 @@ export function percentile(sorted: Float64Array | number[], p: number): number {
  * Runs autocannon and resolves with throughput and exact latency percentiles of 2xx answers,
  * over `seconds` after the lead-in (none unless `options.leadInSeconds` is given).
  */
-export function runLoad(target: Target, body: string, connections: number, seconds: number, options: LoadOptions = {}): Promise<LoadResult> {
+export function runLoad<T = undefined>(target: Target, body: string, connections: number, seconds: number, options: LoadOptions<T> = {}): Promise<LoadResult & { atStart: T }> {
   const leadInSeconds = options.leadInSeconds ?? 0;
   let latencies = new Float64Array(1 << 16);
   let count = 0;
   let failed = 0;
   const failures: Record<string, number> = {};
   const leadIn: number[] = [];
-  let measuring = leadInSeconds <= 0;
+  let measuring = false;
   let measuredFrom = 0;
+  let atStart = undefined as T;
   const startMeasuring = () => {
     measuring = true;
     measuredFrom = performance.now();
-    options.onMeasuring?.();
+    if (options.atStart) atStart = options.atStart();
   };
-  if (measuring) options.onMeasuring?.();
-  const leadInTimer = measuring ? undefined : setTimeout(startMeasuring, leadInSeconds * 1000);
+  const leadInTimer = leadInSeconds > 0 ? setTimeout(startMeasuring, leadInSeconds * 1000) : undefined;
+  if (!leadInTimer) startMeasuring();
   return new Promise((resolve, reject) => {
     const instance = autocannon(
       {
@@ -98,6 +102,7 @@ export function runLoad(target: Target, body: string, connections: number, secon
           p99: percentile(sorted, 99),
           failures: { ...failures, ...(result.errors > 0 ? { errors: result.errors } : {}), ...(result.timeouts > 0 ? { timeouts: result.timeouts } : {}) },
           ...(leadInSeconds > 0 ? { leadIn: { ok: leadIn.length, p99: percentile(leadIn.sort((a, b) => a - b), 99) } } : {}),
+          atStart,
         });
       },
     );

@@ -225,35 +225,24 @@ try {
         startPhase(`${label} · direct`, leadInSeconds + seconds + 0.3);
         const d = await runLoad(direct(), chatBody(s.slow ? UPSTREAM_MODELS.slow : UPSTREAM_MODELS.fast, s.stream), c, seconds, { leadInSeconds });
         startPhase(`${label} · ScaiGrid`, leadInSeconds + seconds + 0.3);
-        let cpuBefore = 0;
-        let redisCpuBefore: number | undefined;
-        let gcBefore = gateway.gc();
         const g = await runLoad(viaGateway(), chatBody(s.slow ? MODELS.slow : MODELS.fast, s.stream), c, seconds, {
           leadInSeconds,
-          onMeasuring: () => {
-            cpuBefore = cpuMicros(gateway.pid);
-            redisCpuBefore = redisPinning.pid === undefined ? undefined : cpuMicros(redisPinning.pid);
-            gcBefore = gateway.gc();
-          },
+          atStart: () => ({ cpu: cpuMicros(gateway.pid), redisCpu: redisPinning.pid === undefined ? undefined : cpuMicros(redisPinning.pid), gc: gateway.gc() }),
         });
+        const { cpu: cpuBefore, redisCpu: redisCpuBefore, gc: gcBefore } = g.atStart;
         const cpu = cpuMicros(gateway.pid) - cpuBefore;
         const result: RoundResult = { direct: d, gateway: g, cpuPerRequest: g.requests > 0 ? cpu / g.requests : Number.NaN, allocation: allocationSince(gcBefore, gateway.gc()) };
         // Only the gateway uses Redis in these rounds: the server's time is this load's.
         if (redisCpuBefore !== undefined && g.requests > 0) result.redisCpuPerRequest = (cpuMicros(redisPinning.pid!) - redisCpuBefore) / g.requests;
         if (floorConnections.includes(c)) {
           startPhase(`${label} · floor proxy`, leadInSeconds + seconds + 0.3);
-          let floorCpuBefore = 0;
-          let floorGcBefore = floor.gc();
           // The floor gets the upstream model name: it forwards the body as it is.
           const f = await runLoad(viaFloor(), chatBody(s.slow ? UPSTREAM_MODELS.slow : UPSTREAM_MODELS.fast, s.stream), c, seconds, {
             leadInSeconds,
-            onMeasuring: () => {
-              floorCpuBefore = cpuMicros(floor.pid);
-              floorGcBefore = floor.gc();
-            },
+            atStart: () => ({ cpu: cpuMicros(floor.pid), gc: floor.gc() }),
           });
-          const floorCpu = cpuMicros(floor.pid) - floorCpuBefore;
-          result.floor = { result: f, cpuPerRequest: f.requests > 0 ? floorCpu / f.requests : Number.NaN, allocation: allocationSince(floorGcBefore, floor.gc()) };
+          const floorCpu = cpuMicros(floor.pid) - f.atStart.cpu;
+          result.floor = { result: f, cpuPerRequest: f.requests > 0 ? floorCpu / f.requests : Number.NaN, allocation: allocationSince(f.atStart.gc, floor.gc()) };
         }
         cell.rounds.push(result);
       }

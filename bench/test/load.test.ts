@@ -32,7 +32,7 @@ it('keeps the lead-in out of the measured figures and reports its p99 apart', as
   const url = await slowAtFirst();
   let measuringCalls = 0;
   // autocannon ends a run on a whole second: the lead-in and the measured part are a second each.
-  const result = await runLoad({ url, headers: {} }, '{}', 4, 1, { leadInSeconds: 1, onMeasuring: () => measuringCalls++ });
+  const result = await runLoad({ url, headers: {} }, '{}', 4, 1, { leadInSeconds: 1, atStart: () => ++measuringCalls });
   expect(measuringCalls).toBe(1);
   expect(result.failed).toBe(0);
   expect(result.leadIn!.ok).toBeGreaterThan(0);
@@ -47,7 +47,7 @@ it('keeps the lead-in out of the measured figures and reports its p99 apart', as
 it('measures the whole run when there is no lead-in, slow start included', async () => {
   const url = await slowAtFirst();
   let measuringCalls = 0;
-  const result = await runLoad({ url, headers: {} }, '{}', 4, 1, { onMeasuring: () => measuringCalls++ });
+  const result = await runLoad({ url, headers: {} }, '{}', 4, 1, { atStart: () => ++measuringCalls });
   expect(measuringCalls).toBe(1);
   expect(result.leadIn).toBeUndefined();
   // The 25 ms answers of the first 500 ms are more than 1 % of the run's.
