@@ -12,7 +12,9 @@
  * request limit far from its ceiling thus costs one script per `max` requests per instance;
  * near the ceiling the grants shrink to nothing and every request is checked in Redis. A
  * token limit is admitted from a short-lived view of the counter, which the admissions refresh
- * ahead of its end, so it costs one script per instance about every 0.75 s.
+ * ahead of its end, so it costs one script per instance about every 0.75 s. Once a view has
+ * lapsed (a quiet spell), the first admission's script brings it back, and the admissions that
+ * come while it is out and lack nothing else wait for that reply instead of each sending one.
  *
  * Tokens used by a finished request ride along with the next check that goes to Redis instead
  * of taking a Redis command of their own. When no such check comes (the usual case while
@@ -89,6 +91,14 @@ export class SlidingWindowLimiter {
   private pending: PendingTokens | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
   private readonly local: LocalGrants;
+  /**
+   * Per token counter, a script on its way whose reply brings the counter's view: settled once
+   * the view is installed (or the script failed). A check that lacks only such a view waits for
+   * it instead of sending a script of its own. After a quiet spell of more than VIEW_TRUST_MS
+   * every view has lapsed, and the requests of the burst that ends it each sent one (up to one
+   * per connection at 16 connections), all of them on the way in.
+   */
+  private readonly viewsComing = new Map<string, Promise<void>>();
 
   /**
    * @param now the monotonic clock grants and views are timed on (tests give their own, so that
@@ -114,7 +124,11 @@ export class SlidingWindowLimiter {
     if (checks.length === 0) return { allowed: true, results: [] };
     const now = this.now();
     const admitted = this.admitFromMemory(checks, now);
-    if (!admitted) return this.checkInRedis(checks, now);
+    if (!admitted) {
+      const coming = this.viewsComingFor(checks, now);
+      // Checked again once they are in: from memory then, or in Redis if they did not come.
+      return coming ? coming.then(() => this.check(checks)) : this.checkInRedis(checks, now);
+    }
     this.topUp(checks, now);
     this.refreshViews(checks, now);
     return admitted;
@@ -190,9 +204,15 @@ export class SlidingWindowLimiter {
     for (const check of checks) args.push(check.limit, check.windowMs, 0, 0);
     const sentAt = this.now();
     const generation = this.local.generation;
-    const reply = (await this.runCarryingTokens(CHECK, checks.map((check) => check.counterKey), args)) as number[];
-    if (generation !== this.local.generation) return;
-    checks.forEach((check, i) => this.installView(check.counterKey, checkReply(reply, i), sentAt));
+    const keys = checks.map((check) => check.counterKey);
+    const viewsArrived = this.expectViews(keys);
+    try {
+      const reply = (await this.runCarryingTokens(CHECK, keys, args)) as number[];
+      if (generation !== this.local.generation) return;
+      checks.forEach((check, i) => this.installView(check.counterKey, checkReply(reply, i), sentAt));
+    } finally {
+      viewsArrived();
+    }
   }
 
   /** A reply's tokens left on a token counter, less the tokens used here since it was sent. */
@@ -206,6 +226,48 @@ export class SlidingWindowLimiter {
     // Less 0.1 % of the time left: this clock and Redis's may run at rates that differ by up to
     // NTP's 500 ppm slew, and a unit spent after its window ended would weigh less than one.
     this.local.addGrant(key, granted, sentAt + windowLeftMs - windowLeftMs / 1000, remaining, sentAt + resetMs, at);
+  }
+
+  /**
+   * The replies to wait for when grants cover every request check and each token check lacks
+   * only a view that a script on its way will bring; undefined when anything else is missing
+   * (then the check goes to Redis itself). A live view with no tokens left goes to Redis too:
+   * the script decides there.
+   */
+  private viewsComingFor(checks: Checks, now: number): Promise<unknown> | undefined {
+    let counts = false;
+    let waits: Promise<void>[] | undefined;
+    for (const { check, cost } of checks) {
+      if (cost > 0) {
+        if (!((this.local.grant(check.counterKey, now)?.left ?? 0) >= cost)) return undefined;
+        counts = true;
+      } else if (!this.local.view(check.counterKey, now)) {
+        const coming = this.viewsComing.get(check.counterKey);
+        if (!coming) return undefined;
+        (waits ??= []).push(coming);
+      } else if (!(this.local.view(check.counterKey, now)!.tokensLeft > 0)) {
+        return undefined;
+      }
+    }
+    if (!counts || !waits) return undefined;
+    return waits.length === 1 ? waits[0] : Promise.all(waits);
+  }
+
+  /**
+   * Marks the token counters `keys` as having their views on the way, each unless one is on its
+   * way already; the caller calls what this returns once the reply's views are installed, or
+   * the script failed.
+   */
+  private expectViews(keys: readonly string[]): () => void {
+    const mine = keys.filter((key) => !this.viewsComing.has(key));
+    if (mine.length === 0) return () => undefined;
+    let arrived!: () => void;
+    const coming = new Promise<void>((resolve) => (arrived = resolve));
+    for (const key of mine) this.viewsComing.set(key, coming);
+    return () => {
+      for (const key of mine) if (this.viewsComing.get(key) === coming) this.viewsComing.delete(key);
+      arrived();
+    };
   }
 
   /**
@@ -261,11 +323,13 @@ export class SlidingWindowLimiter {
     // Taken before sending: Redis reads its clock later, so windows end no earlier than this says.
     const sentAt = this.now();
     const generation = this.local.generation;
+    const viewsArrived = this.expectViews(sent.filter((s) => s.cost === 0).map((s) => s.check.counterKey));
     let reply: number[];
     try {
       reply = (await this.runCarryingTokens(CHECK, sent.map((s) => s.check.counterKey), args)) as number[];
     } catch (err) {
       giveBack();
+      viewsArrived();
       throw err;
     } finally {
       for (const s of sent) this.local.answered(s.check.counterKey, s.ask);
@@ -289,6 +353,7 @@ export class SlidingWindowLimiter {
       const held = cost > 0 && allowed ? (this.local.grant(key, at)?.left ?? 0) : 0;
       results[index] = { check, remaining: remaining + held, resetMs, retryMs };
     });
+    viewsArrived();
     // Refused: nothing was counted, so the spent units go back.
     if (!allowed) giveBack();
     for (const { index, grant } of spent) results[index] = fromGrant(checks[index]!.check, grant, at);

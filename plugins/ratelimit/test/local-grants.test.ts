@@ -354,6 +354,76 @@ it('refreshes a token view with the flush of its own tokens, so a request within
   }
 });
 
+it('sends one script for a burst that finds its token view lapsed, and admits the whole burst on its reply', async () => {
+  const { scriptCalls, scriptsAnswered, clock, limiter, other, tokens, checks } = await tokenViewSetup();
+  const viewFrom = clock.at;
+  expect((await limiter.check(checks)).allowed).toBe(true);
+  await other.add([tokens], 300);
+  await scriptsAnswered();
+
+  // A quiet spell longer than the view's trust; the grant of the hour's window is still there.
+  clock.at = viewFrom + VIEW_TRUST_MS + 50;
+  const before = scriptCalls();
+  const burst = await Promise.all(Array.from({ length: 16 }, () => limiter.check(checks)));
+  expect(burst.every((d) => d.allowed)).toBe(true);
+  // The first went to Redis; the other 15 waited for its reply instead of each sending one.
+  expect(scriptCalls() - before).toBe(1);
+  // Each saw the new view, with the other instance's tokens in it.
+  expect(burst.map((d) => d.results[1]!.remaining)).toEqual(Array(16).fill(700));
+});
+
+it('sends a burst waiting for a token view to Redis when the reply that was to bring it fails', async () => {
+  const { clock, checks } = await tokenViewSetup();
+  const { redis, scriptCalls, scriptsAnswered } = countingRedis();
+  // The same store, with the next script call failing before it is sent.
+  let failNext = false;
+  const failing = new Proxy(redis, {
+    get(target, property) {
+      const value = Reflect.get(target, property, target) as unknown;
+      if (typeof value !== 'function') return value;
+      if ((property === 'evalsha' || property === 'eval') && failNext) {
+        return () => {
+          failNext = false;
+          return Promise.reject(new Error('connection lost'));
+        };
+      }
+      return (value as (...a: unknown[]) => unknown).bind(target);
+    },
+  });
+  const limiter = new SlidingWindowLimiter(failing, { share: 16, max: 100 }, () => clock.at);
+  const viewFrom = clock.at;
+  expect((await limiter.check(checks)).allowed).toBe(true);
+  await scriptsAnswered();
+
+  clock.at = viewFrom + VIEW_TRUST_MS + 50;
+  failNext = true;
+  const before = scriptCalls();
+  const burst = await Promise.allSettled(Array.from({ length: 8 }, () => limiter.check(checks)));
+  // The first request's script failed, and so did its check. The 7 that waited for its reply
+  // then asked Redis: the first of them sent a script, and the other 6 waited for that one.
+  expect(burst[0]!.status).toBe('rejected');
+  const admitted = burst.slice(1).map((r) => (r.status === 'fulfilled' ? r.value : undefined));
+  expect(admitted.every((d) => d?.allowed)).toBe(true);
+  expect(admitted.map((d) => d?.results[1]!.remaining)).toEqual(Array(7).fill(1000));
+  expect(scriptCalls() - before).toBe(1);
+});
+
+it('refuses a burst waiting for a token view in Redis when the reply shows no tokens left', async () => {
+  const { scriptCalls, scriptsAnswered, clock, limiter, other, tokens, checks } = await tokenViewSetup();
+  const viewFrom = clock.at;
+  expect((await limiter.check(checks)).allowed).toBe(true);
+  // Another instance uses all of them.
+  await other.add([tokens], 1000);
+  await scriptsAnswered();
+
+  clock.at = viewFrom + VIEW_TRUST_MS + 50;
+  const before = scriptCalls();
+  const burst = await Promise.all(Array.from({ length: 4 }, () => limiter.check(checks)));
+  expect(burst.every((d) => !d.allowed)).toBe(true);
+  // A view with nothing left admits nothing from memory: each waiter asked Redis, which refused.
+  expect(scriptCalls() - before).toBe(4);
+});
+
 it('checks every request in Redis with grants off (share 0 or max 0)', async () => {
   for (const grants of [
     { share: 0, max: 100 },
