@@ -105,21 +105,29 @@ export function createAccountingHook(deps: AccountingHookDeps): InferenceHook {
   return {
     name: 'accounting',
     // Not async: drawn from this instance's lease (nearly always), the request is admitted at
-    // once; only a hold placed in Redis is waited for.
+    // once; only a hold placed in Redis, or a top-up on its way, is waited for.
     admit(ctx) {
       const now = Date.now();
       const id = newUlid(now);
       const windows = windowsAt(catalog.applicable(ctx.caller, ctx.route.currency), now);
       const holdMicros = windows.length > 0 ? worstCaseMicros(ctx, config.hold) : 0;
-      const { generation } = ledger;
-      if (ledger.draw(windows, holdMicros)) {
+      const onCredit = (): boolean => {
+        const { generation } = ledger;
+        if (!ledger.draw(windows, holdMicros)) return false;
         ctx.state.set(STATE_KEY, { id, windows, holdMicros, leased: true, generation, settled: false } satisfies AccountingState);
-        return;
-      }
-      return ledger.reserve(id, windows, holdMicros, now, config.hold.ttlSeconds * 1000).then((outcome) => {
-        if (!outcome.ok) throw refusal(outcome.refusedBy, holdMicros, ctx.route.currency);
-        ctx.state.set(STATE_KEY, { id, windows, holdMicros, leased: false, generation, settled: false } satisfies AccountingState);
-      });
+        return true;
+      };
+      if (onCredit()) return;
+      const withHold = (): Promise<void> => {
+        const { generation } = ledger;
+        return ledger.reserve(id, windows, holdMicros, now, config.hold.ttlSeconds * 1000).then((outcome) => {
+          if (!outcome.ok) throw refusal(outcome.refusedBy, holdMicros, ctx.route.currency);
+          ctx.state.set(STATE_KEY, { id, windows, holdMicros, leased: false, generation, settled: false } satisfies AccountingState);
+        });
+      };
+      // Short of credit with a top-up on its way: that answer, then credit or a hold (once).
+      const coming = ledger.topUpComing(windows, holdMicros);
+      return coming ? coming.then(() => (onCredit() ? undefined : withHold())) : withHold();
     },
     async afterResponse(ctx) {
       await settle(ctx, 'ok');

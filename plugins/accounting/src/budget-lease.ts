@@ -47,6 +47,8 @@ interface Credit {
 
 export class LeaseCredits {
   private readonly credits = new Map<string, Credit>();
+  /** Per window, the next settle's answer that someone waits for (topUpComing): resolved by `answered`. */
+  private readonly nextAnswers = new Map<string, { promise: Promise<void>; resolve(): void }>();
   /**
    * Bumped when the budgets change: a settle of a request admitted before asks for nothing
    * (it would be granted under the old amount), and credit a settle sent before brings back
@@ -83,6 +85,41 @@ export class LeaseCredits {
       credit.lastUsedAt = now;
     }
     return true;
+  }
+
+  /**
+   * When the credit does not cover `micros` on some windows but a settle that asked for a top-up
+   * on each of them is not answered yet: the next answer on those windows, after which `draw`
+   * may cover it. Undefined when a window that falls short has nothing coming.
+   *
+   * Waiting for that answer is never slower than a hold (sent now, it would be answered after
+   * the settle that is out already), and a hold hands this instance's credit back: under load,
+   * the requests right after one found no credit and placed holds too until that answer came,
+   * 5-10 in a row (a probe at 16 connections, 2026-11-30).
+   */
+  topUpComing(windows: readonly string[], micros: number): Promise<void> | undefined {
+    if (!this.enabled || windows.length === 0) return undefined;
+    const now = this.clock();
+    let waits: Promise<void>[] | undefined;
+    for (const window of windows) {
+      const credit = this.credits.get(window);
+      if (credit && credit.micros >= micros && now + this.options.holdTtlMs <= credit.expiresAt) continue;
+      if (!credit || credit.asked <= 0) return undefined;
+      (waits ??= []).push(this.nextAnswer(window));
+    }
+    if (!waits) return undefined;
+    return waits.length === 1 ? waits[0] : Promise.all(waits).then(() => undefined);
+  }
+
+  private nextAnswer(window: string): Promise<void> {
+    let next = this.nextAnswers.get(window);
+    if (!next) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      next = { promise, resolve };
+      this.nextAnswers.set(window, next);
+    }
+    return next.promise;
   }
 
   /** Gives up the credit of these windows and returns how much, per window (a slow-path reserve hands it back to Redis). */
@@ -127,9 +164,15 @@ export class LeaseCredits {
       const credit = this.entry(window);
       credit.asked = Math.max(0, credit.asked - asks[i]!);
       const lease = leases?.[i];
-      if (!lease) return;
-      credit.micros = Math.min(credit.micros + lease.granted, lease.leaseAfter);
-      if (lease.leaseAfter > 0) credit.expiresAt = sentAt + this.options.ttlMs;
+      if (lease) {
+        credit.micros = Math.min(credit.micros + lease.granted, lease.leaseAfter);
+        if (lease.leaseAfter > 0) credit.expiresAt = sentAt + this.options.ttlMs;
+      }
+      const next = this.nextAnswers.get(window);
+      if (next) {
+        this.nextAnswers.delete(window);
+        next.resolve();
+      }
     });
   }
 

@@ -11,7 +11,8 @@
  * memory (budget-lease.ts says why that cannot over-book a budget), and each settle asks for
  * the credit to be topped up. `reserve` — the slow path, one Redis round trip before the
  * request goes upstream — is for a request the credit does not cover; it hands the credit back
- * first, so one instance alone can still spend its budget to the last micro-unit.
+ * first, so one instance alone can still spend its budget to the last micro-unit. A request
+ * the credit falls short for while a settle's top-up is on its way waits for that instead.
  */
 import type { Redis } from 'ioredis';
 import { atScriptFlush, RedisScript } from '@scaigrid/kernel';
@@ -148,6 +149,11 @@ export class BudgetLedger {
   /** Admits on this instance's credit, from memory: true when every window's credit covered `holdMicros` (now drawn from each). */
   draw(windows: readonly BudgetWindow[], holdMicros: number): boolean {
     return this.credits.draw(windows.map(keyOf), holdMicros);
+  }
+
+  /** When the credit falls short but a top-up is on its way on each window that does: its answer (budget-lease.ts, `topUpComing`). */
+  topUpComing(windows: readonly BudgetWindow[], holdMicros: number): Promise<void> | undefined {
+    return this.credits.topUpComing(windows.map(keyOf), holdMicros);
   }
 
   /**

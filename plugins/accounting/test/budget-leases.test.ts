@@ -43,10 +43,17 @@ interface Admitted {
   leased: boolean;
   generation: number;
 }
+/** As the accounting hook admits: on credit, else after a top-up on its way (once), else with a hold. */
 async function admit(l: BudgetLedger, windows: BudgetWindow[], worst: number): Promise<Admitted | undefined> {
   const id = `req-${process.pid}-${++requests}`;
+  if (l.draw(windows, worst)) return { id, leased: true, generation: l.generation };
+  const coming = l.topUpComing(windows, worst);
+  if (coming) {
+    await coming;
+    const { generation } = l;
+    if (l.draw(windows, worst)) return { id, leased: true, generation };
+  }
   const { generation } = l;
-  if (l.draw(windows, worst)) return { id, leased: true, generation };
   const outcome = await l.reserve(id, windows, worst, Date.now(), 10_000);
   return outcome.ok ? { id, leased: false, generation } : undefined;
 }
@@ -85,6 +92,52 @@ it('after a settle, requests the credit covers are admitted with no Redis call, 
   // Each settle took its request's 1,000 off the lease. The first asked for a top-up to 16
   // requests' worth plus one per request still running on credit (15): 31,000, all unused now.
   expect(after.leasedMicros).toBe(31_000);
+});
+
+it('a request the credit falls short for while a settle asks for a top-up waits for that answer and runs on its credit, with no hold', async () => {
+  const { redis, scriptCalls } = countingRedis();
+  const l = ledger(redis);
+  const windows = windowsAt([budget(1_000_000)], Date.now());
+  // Nothing asked yet: nothing to wait for.
+  expect(l.draw(windows, 1000)).toBe(false);
+  expect(l.topUpComing(windows, 1000)).toBeUndefined();
+
+  await settle(l, windows, (await admit(l, windows, 1000))!, 1000, 800);
+  const onCredit = Array.from({ length: 16 }, () => l.draw(windows, 1000));
+  expect(onCredit.every(Boolean)).toBe(true);
+  expect(l.topUpComing(windows, 1000)).toBeUndefined();
+
+  // One of them settles and asks for a top-up; until its answer the credit is spent.
+  const calls = scriptCalls();
+  const settling = settleRequest(l, windows, { id: `req-${process.pid}-${++requests}`, leased: true, generation: l.generation }, 1000, 800);
+  expect(l.draw(windows, 1000)).toBe(false);
+  const coming = l.topUpComing(windows, 1000);
+  expect(coming).toBeInstanceOf(Promise);
+  const waiting = Promise.all(Array.from({ length: 8 }, () => admit(l, windows, 1000)));
+  await coming;
+  expect(await settling).toBe(true);
+  const admitted = await waiting;
+  // All 8 on the credit the answer brought: the settle was the only script.
+  expect(admitted.every((r) => r?.leased)).toBe(true);
+  expect(scriptCalls() - calls).toBe(1);
+  expect(await state(l, windows)).toMatchObject({ heldMicros: 0 });
+});
+
+it('waits for a top-up once: when its answer brings too little, the request places a hold', async () => {
+  const { redis, scriptCalls } = countingRedis();
+  const l = ledger(redis);
+  const windows = windowsAt([budget(1_000_000)], Date.now());
+  await settle(l, windows, (await admit(l, windows, 1000))!, 1000, 800);
+  for (let i = 0; i < 16; i++) expect(l.draw(windows, 1000)).toBe(true);
+  const calls = scriptCalls();
+  const settling = settleRequest(l, windows, { id: `req-${process.pid}-${++requests}`, leased: true, generation: l.generation }, 1000, 800);
+  // Worth more than any top-up asked for (17 requests of 1,000): credit cannot cover it, a hold does.
+  const big = await admit(l, windows, 40_000);
+  await settling;
+  expect(big?.leased).toBe(false);
+  // The settle, then the hold.
+  expect(scriptCalls() - calls).toBe(2);
+  expect(await state(l, windows)).toMatchObject({ heldMicros: 40_000 });
 });
 
 it('one instance spends its whole budget, to the last micro-unit: the slow path hands its credit back', async () => {
