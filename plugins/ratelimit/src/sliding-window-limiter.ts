@@ -12,9 +12,10 @@
  * request limit far from its ceiling thus costs one script per `max` requests per instance;
  * near the ceiling the grants shrink to nothing and every request is checked in Redis. A
  * token limit is admitted from a short-lived view of the counter, which the admissions refresh
- * ahead of its end, so it costs one script per instance about every 0.75 s. Once a view has
- * lapsed (a quiet spell), the first admission's script brings it back, and the admissions that
- * come while it is out and lack nothing else wait for that reply instead of each sending one.
+ * ahead of its end, so it costs one script per instance about every 0.75 s. An admission that
+ * lacks only what a script on its way will bring (a view that lapsed in a quiet spell, units of
+ * a grant that ran out before its top-up came back) waits for that reply, once, instead of
+ * sending a script of its own.
  *
  * Tokens used by a finished request ride along with the next check that goes to Redis instead
  * of taking a Redis command of their own. When no such check comes (the usual case while
@@ -92,13 +93,16 @@ export class SlidingWindowLimiter {
   private flushTimer: NodeJS.Timeout | undefined;
   private readonly local: LocalGrants;
   /**
-   * Per token counter, a script on its way whose reply brings the counter's view: settled once
-   * the view is installed (or the script failed). A check that lacks only such a view waits for
-   * it instead of sending a script of its own. After a quiet spell of more than VIEW_TRUST_MS
-   * every view has lapsed, and the requests of the burst that ends it each sent one (up to one
-   * per connection at 16 connections), all of them on the way in.
+   * Scripts on their way, per counter, whose replies bring a token counter's view or units for a
+   * request counter's grant: each settled once what it brings is installed (or the script
+   * failed). A check that lacks only such things waits for them, once, instead of sending a
+   * script of its own (`comingFor`). After a quiet spell of more than VIEW_TRUST_MS every view
+   * has lapsed, and each request of the burst that ended it sent one (up to one per connection
+   * at 16 connections); at 64 connections a grant ran out before the top-up asked at half of it
+   * came back, and ~5 % of requests sent their own check, each waiting for it on the way in.
    */
-  private readonly viewsComing = new Map<string, Promise<void>>();
+  private readonly viewsComing = new Map<string, Coming>();
+  private readonly grantsComing = new Map<string, Coming>();
 
   /**
    * @param now the monotonic clock grants and views are timed on (tests give their own, so that
@@ -121,13 +125,17 @@ export class SlidingWindowLimiter {
    * admitted so, and the promise cost its way in an await.
    */
   check(checks: Checks): LimitDecision | Promise<LimitDecision> {
+    return this.decide(checks, true);
+  }
+
+  private decide(checks: Checks, mayWait: boolean): LimitDecision | Promise<LimitDecision> {
     if (checks.length === 0) return { allowed: true, results: [] };
     const now = this.now();
     const admitted = this.admitFromMemory(checks, now);
     if (!admitted) {
-      const coming = this.viewsComingFor(checks, now);
-      // Checked again once they are in: from memory then, or in Redis if they did not come.
-      return coming ? coming.then(() => this.check(checks)) : this.checkInRedis(checks, now);
+      const coming = mayWait ? this.comingFor(checks, now) : undefined;
+      // Decided again once they are in: from memory then, or in Redis if they fell short.
+      return coming ? coming.then(() => this.decide(checks, false)) : this.checkInRedis(checks, now);
     }
     this.topUp(checks, now);
     this.refreshViews(checks, now);
@@ -165,6 +173,7 @@ export class SlidingWindowLimiter {
     args[0] = asked.length;
     const sentAt = this.now();
     const generation = this.local.generation;
+    const grantsArrived = markComing(this.grantsComing, asked.map(({ key, ask }) => [key, ask]));
     nextCheckPhase().then(() => this.runCarryingTokens(CHECK, asked.map((s) => s.key), args))
       .then((reply) => {
         const r = reply as number[];
@@ -176,6 +185,7 @@ export class SlidingWindowLimiter {
       .catch(() => undefined)
       .finally(() => {
         for (const { key, ask } of asked) this.local.answered(key, ask);
+        grantsArrived();
       });
   }
 
@@ -205,7 +215,7 @@ export class SlidingWindowLimiter {
     const sentAt = this.now();
     const generation = this.local.generation;
     const keys = checks.map((check) => check.counterKey);
-    const viewsArrived = this.expectViews(keys);
+    const viewsArrived = markComing(this.viewsComing, keys.map((key) => [key, Infinity]));
     try {
       const reply = (await this.runCarryingTokens(CHECK, keys, args)) as number[];
       if (generation !== this.local.generation) return;
@@ -229,45 +239,38 @@ export class SlidingWindowLimiter {
   }
 
   /**
-   * The replies to wait for when grants cover every request check and each token check lacks
-   * only a view that a script on its way will bring; undefined when anything else is missing
-   * (then the check goes to Redis itself). A live view with no tokens left goes to Redis too:
-   * the script decides there.
+   * The replies to wait for when every check lacks at most what a script on its way will bring:
+   * a token view, or units for a request counter's grant that no check waiting already counts
+   * on. Undefined when anything else is missing (then the check goes to Redis itself). A live
+   * view with no tokens left goes to Redis too: the script decides there.
    */
-  private viewsComingFor(checks: Checks, now: number): Promise<unknown> | undefined {
+  private comingFor(checks: Checks, now: number): Promise<unknown> | undefined {
     let counts = false;
-    let waits: Promise<void>[] | undefined;
+    let waits: Coming[] | undefined;
     for (const { check, cost } of checks) {
+      const key = check.counterKey;
       if (cost > 0) {
-        if (!((this.local.grant(check.counterKey, now)?.left ?? 0) >= cost)) return undefined;
         counts = true;
-      } else if (!this.local.view(check.counterKey, now)) {
-        const coming = this.viewsComing.get(check.counterKey);
+        if ((this.local.grant(key, now)?.left ?? 0) >= cost) continue;
+        const coming = this.grantsComing.get(key);
+        if (!coming || coming.claimed + cost > coming.units) return undefined;
+        (waits ??= []).push(coming);
+      } else {
+        const view = this.local.view(key, now);
+        if (view && !(view.tokensLeft > 0)) return undefined;
+        if (view) continue;
+        const coming = this.viewsComing.get(key);
         if (!coming) return undefined;
         (waits ??= []).push(coming);
-      } else if (!(this.local.view(check.counterKey, now)!.tokensLeft > 0)) {
-        return undefined;
       }
     }
     if (!counts || !waits) return undefined;
-    return waits.length === 1 ? waits[0] : Promise.all(waits);
-  }
-
-  /**
-   * Marks the token counters `keys` as having their views on the way, each unless one is on its
-   * way already; the caller calls what this returns once the reply's views are installed, or
-   * the script failed.
-   */
-  private expectViews(keys: readonly string[]): () => void {
-    const mine = keys.filter((key) => !this.viewsComing.has(key));
-    if (mine.length === 0) return () => undefined;
-    let arrived!: () => void;
-    const coming = new Promise<void>((resolve) => (arrived = resolve));
-    for (const key of mine) this.viewsComing.set(key, coming);
-    return () => {
-      for (const key of mine) if (this.viewsComing.get(key) === coming) this.viewsComing.delete(key);
-      arrived();
-    };
+    // Claimed now that the request waits: the next ones count on what is left of each ask.
+    checks.forEach(({ check, cost }) => {
+      const coming = cost > 0 ? this.grantsComing.get(check.counterKey) : undefined;
+      if (coming && waits.includes(coming)) coming.claimed += cost;
+    });
+    return waits.length === 1 ? waits[0]!.arrived : Promise.all(waits.map((w) => w.arrived));
   }
 
   /**
@@ -323,13 +326,15 @@ export class SlidingWindowLimiter {
     // Taken before sending: Redis reads its clock later, so windows end no earlier than this says.
     const sentAt = this.now();
     const generation = this.local.generation;
-    const viewsArrived = this.expectViews(sent.filter((s) => s.cost === 0).map((s) => s.check.counterKey));
+    const viewsArrived = markComing(this.viewsComing, sent.filter((s) => s.cost === 0).map((s) => [s.check.counterKey, Infinity]));
+    const grantsArrived = markComing(this.grantsComing, sent.filter((s) => s.ask > 0).map((s) => [s.check.counterKey, s.ask]));
     let reply: number[];
     try {
       reply = (await this.runCarryingTokens(CHECK, sent.map((s) => s.check.counterKey), args)) as number[];
     } catch (err) {
       giveBack();
       viewsArrived();
+      grantsArrived();
       throw err;
     } finally {
       for (const s of sent) this.local.answered(s.check.counterKey, s.ask);
@@ -354,6 +359,7 @@ export class SlidingWindowLimiter {
       results[index] = { check, remaining: remaining + held, resetMs, retryMs };
     });
     viewsArrived();
+    grantsArrived();
     // Refused: nothing was counted, so the spent units go back.
     if (!allowed) giveBack();
     for (const { index, grant } of spent) results[index] = fromGrant(checks[index]!.check, grant, at);
@@ -438,4 +444,30 @@ function fromGrant(check: LimitCheck, grant: Grant, now: number): CheckResult {
 
 function fromView(check: LimitCheck, view: { tokensLeft: number; resetAt: number }, now: number): CheckResult {
   return { check, remaining: Math.max(0, view.tokensLeft), resetMs: Math.max(0, Math.round(view.resetAt - now)), retryMs: 0 };
+}
+
+/** A script on its way for a counter: `arrived` settles once what it brings is installed, or it failed. */
+interface Coming {
+  readonly arrived: Promise<void>;
+  /** Grant units asked for (Infinity for a view, which nobody spends). */
+  readonly units: number;
+  /** Units that checks waiting for it count on. */
+  claimed: number;
+}
+
+/**
+ * Marks each `[counter, units]` as having a script on its way in `comings`, unless one is on
+ * its way already; returns what to call once the reply's values are installed, or it failed.
+ */
+function markComing(comings: Map<string, Coming>, counters: readonly (readonly [string, number])[]): () => void {
+  const mine = counters.filter(([key]) => !comings.has(key));
+  if (mine.length === 0) return () => undefined;
+  let arrive!: () => void;
+  const arrived = new Promise<void>((resolve) => (arrive = resolve));
+  const entries = mine.map(([key, units]) => [key, { arrived, units, claimed: 0 }] as const);
+  for (const [key, coming] of entries) comings.set(key, coming);
+  return () => {
+    for (const [key, coming] of entries) if (comings.get(key) === coming) comings.delete(key);
+    arrive();
+  };
 }

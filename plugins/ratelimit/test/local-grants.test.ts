@@ -161,14 +161,16 @@ describe('two instances on one store', () => {
 
 describe('concurrent requests on one instance', () => {
   it('asks for one grant at a time per counter, so a burst does not hold max many times over', async () => {
-    const limiter = new SlidingWindowLimiter(t.context('ratelimit').redis, { share: 16, max: 100 });
+    const { redis, scriptCalls } = countingRedis();
+    const limiter = new SlidingWindowLimiter(redis, { share: 16, max: 100 });
     const check = limitCheck('requests', 1600);
     await awayFromWindowEnd(60_000, 2_000);
     const burst = await Promise.all(Array.from({ length: 20 }, () => limiter.check([request(check)])));
     expect(burst.every((d) => d.allowed)).toBe(true);
-    // The first asked for up to 100 and got floor(1599 / 16) = 99; the other 19, sent while
-    // it was out, asked for nothing.
-    expect(await counted(check)).toBe(1 + 99 + 19);
+    // The first asked for up to 100 and got floor(1599 / 16) = 99; the other 19 came while it
+    // was out, asked for nothing and waited for it: admitted on its grant.
+    expect(scriptCalls()).toBe(1);
+    expect(await counted(check)).toBe(1 + 99);
   });
 
   it('admits a request Redis refused from a grant that came in for another request meanwhile', async () => {
@@ -400,12 +402,33 @@ it('sends a burst waiting for a token view to Redis when the reply that was to b
   const before = scriptCalls();
   const burst = await Promise.allSettled(Array.from({ length: 8 }, () => limiter.check(checks)));
   // The first request's script failed, and so did its check. The 7 that waited for its reply
-  // then asked Redis: the first of them sent a script, and the other 6 waited for that one.
+  // wait only once: then each asked Redis itself.
   expect(burst[0]!.status).toBe('rejected');
   const admitted = burst.slice(1).map((r) => (r.status === 'fulfilled' ? r.value : undefined));
   expect(admitted.every((d) => d?.allowed)).toBe(true);
   expect(admitted.map((d) => d?.results[1]!.remaining)).toEqual(Array(7).fill(1000));
-  expect(scriptCalls() - before).toBe(1);
+  expect(scriptCalls() - before).toBe(7);
+});
+
+it('admits requests that find the grant spent while its top-up is out on the units it brings, as many as it asked for', async () => {
+  const { redis, scriptCalls, scriptsAnswered } = countingRedis();
+  const limiter = new SlidingWindowLimiter(redis, { share: 16, max: 100 });
+  const check = limitCheck('requests', 1_600_000);
+  await awayFromWindowEnd(60_000, 3_000);
+  // The first is counted with a grant of 100; 50 more leave 50 of it.
+  expect((await limiter.check([request(check)])).allowed).toBe(true);
+  for (let i = 0; i < 50; i++) limiter.check([request(check)]);
+  const before = scriptCalls();
+  // A burst before any answer: 50 on what is left (the first of them to leave 49 asks ahead for
+  // 51 more), 51 wait for that top-up, and the 4 that nothing is coming for go to Redis.
+  const burst = await Promise.all(Array.from({ length: 50 + 51 + 4 }, () => limiter.check([request(check)])));
+  expect(burst.every((d) => d.allowed)).toBe(true);
+  expect(scriptCalls() - before).toBe(1 + 4);
+  await scriptsAnswered();
+  // The 156 requests, and what this instance holds on top for the next ones: never more than max.
+  const held = (await counted(check)) - (1 + 50 + 105);
+  expect(held).toBeGreaterThanOrEqual(0);
+  expect(held).toBeLessThanOrEqual(100);
 });
 
 it('refuses a burst waiting for a token view in Redis when the reply shows no tokens left', async () => {
