@@ -356,20 +356,28 @@ it('refreshes a token view with the flush of its own tokens, so a request within
   }
 });
 
-it('sends one script for a burst that finds its token view lapsed, and admits the whole burst on its reply', async () => {
+/**
+ * A view taken, `used` tokens spent by another instance, then, once the view has lapsed (a quiet
+ * spell; the grant of the hour's window is still there), a burst of `size` checks at once: its
+ * decisions, and the scripts it sent.
+ */
+async function burstAfterViewLapsed(used: number, size: number) {
   const { scriptCalls, scriptsAnswered, clock, limiter, other, tokens, checks } = await tokenViewSetup();
   const viewFrom = clock.at;
   expect((await limiter.check(checks)).allowed).toBe(true);
-  await other.add([tokens], 300);
+  await other.add([tokens], used);
   await scriptsAnswered();
-
-  // A quiet spell longer than the view's trust; the grant of the hour's window is still there.
   clock.at = viewFrom + VIEW_TRUST_MS + 50;
   const before = scriptCalls();
-  const burst = await Promise.all(Array.from({ length: 16 }, () => limiter.check(checks)));
+  const burst = await Promise.all(Array.from({ length: size }, () => limiter.check(checks)));
+  return { burst, scripts: scriptCalls() - before };
+}
+
+it('sends one script for a burst that finds its token view lapsed, and admits the whole burst on its reply', async () => {
+  const { burst, scripts } = await burstAfterViewLapsed(300, 16);
   expect(burst.every((d) => d.allowed)).toBe(true);
   // The first went to Redis; the other 15 waited for its reply instead of each sending one.
-  expect(scriptCalls() - before).toBe(1);
+  expect(scripts).toBe(1);
   // Each saw the new view, with the other instance's tokens in it.
   expect(burst.map((d) => d.results[1]!.remaining)).toEqual(Array(16).fill(700));
 });
@@ -432,19 +440,11 @@ it('admits requests that find the grant spent while its top-up is out on the uni
 });
 
 it('refuses a burst waiting for a token view in Redis when the reply shows no tokens left', async () => {
-  const { scriptCalls, scriptsAnswered, clock, limiter, other, tokens, checks } = await tokenViewSetup();
-  const viewFrom = clock.at;
-  expect((await limiter.check(checks)).allowed).toBe(true);
-  // Another instance uses all of them.
-  await other.add([tokens], 1000);
-  await scriptsAnswered();
-
-  clock.at = viewFrom + VIEW_TRUST_MS + 50;
-  const before = scriptCalls();
-  const burst = await Promise.all(Array.from({ length: 4 }, () => limiter.check(checks)));
+  // Another instance used all of them.
+  const { burst, scripts } = await burstAfterViewLapsed(1000, 4);
   expect(burst.every((d) => !d.allowed)).toBe(true);
   // A view with nothing left admits nothing from memory: each waiter asked Redis, which refused.
-  expect(scriptCalls() - before).toBe(4);
+  expect(scripts).toBe(4);
 });
 
 it('checks every request in Redis with grants off (share 0 or max 0)', async () => {
