@@ -439,6 +439,22 @@ it('admits requests that find the grant spent while its top-up is out on the uni
   expect(held).toBeLessThanOrEqual(100);
 });
 
+it('checks requests waiting for a top-up in Redis when the rules change meanwhile: its units are not theirs', async () => {
+  const { redis, scriptCalls } = countingRedis();
+  const limiter = new SlidingWindowLimiter(redis, { share: 16, max: 100 });
+  const check = limitCheck('requests', 1_600_000);
+  await awayFromWindowEnd(60_000, 3_000);
+  expect((await limiter.check([request(check)])).allowed).toBe(true);
+  for (let i = 0; i < 50; i++) limiter.check([request(check)]);
+  const before = scriptCalls();
+  // 50 on the grant (one of them asks ahead for 51), and 10 that wait for that top-up...
+  const burst = Promise.all(Array.from({ length: 60 }, () => limiter.check([request(check)])));
+  // ...when the rules change, before it is even sent: its reply installs nothing.
+  limiter.dropGrants();
+  expect((await burst).every((d) => d.allowed)).toBe(true);
+  expect(scriptCalls() - before).toBe(1 + 10);
+});
+
 it('refuses a burst waiting for a token view in Redis when the reply shows no tokens left', async () => {
   // Another instance used all of them.
   const { burst, scripts } = await burstAfterViewLapsed(1000, 4);
