@@ -259,6 +259,21 @@ it('when the budgets change, credit goes back, and a settle that was out meanwhi
   expect(await state(l, windows)).toMatchObject({ spentMicros: 3000, heldMicros: 0, leasedMicros: 0 });
 });
 
+it('a request waiting for a top-up when the budgets change places a hold: credit granted under the old amounts is not drawn', async () => {
+  const l = ledger(countingRedis().redis);
+  const windows = windowsAt([budget(1_000_000)], Date.now());
+  await settle(l, windows, (await admit(l, windows, 1000))!, 1000, 1000);
+  for (let i = 0; i < 16; i++) expect(l.draw(windows, 1000)).toBe(true);
+  // A settle asks for a top-up; a request short of credit waits for it; the budgets change.
+  const settling = settleRequest(l, windows, { id: `req-${process.pid}-${++requests}`, leased: true, generation: l.generation }, 1000, 1000);
+  const waiting = admit(l, windows, 1000);
+  await l.retire(Date.now());
+  expect(await settling).toBe(true);
+  const admitted = await waiting;
+  expect(admitted?.leased).toBe(false);
+  expect(await state(l, windows)).toMatchObject({ heldMicros: 1000 });
+});
+
 it('with share 0 there is no credit: every request holds in Redis, as without leases', async () => {
   const { redis, scriptCalls } = countingRedis();
   const l = ledger(redis, { share: 0 });
