@@ -418,14 +418,19 @@ it('sends a burst waiting for a token view to Redis when the reply that was to b
   expect(scriptCalls() - before).toBe(7);
 });
 
-it('admits requests that find the grant spent while its top-up is out on the units it brings, as many as it asked for', async () => {
+/** A limiter far from its limit whose first grant of 100 has 50 left, with no top-up asked for yet. */
+async function grantHalfSpent() {
   const { redis, scriptCalls, scriptsAnswered } = countingRedis();
   const limiter = new SlidingWindowLimiter(redis, { share: 16, max: 100 });
   const check = limitCheck('requests', 1_600_000);
   await awayFromWindowEnd(60_000, 3_000);
-  // The first is counted with a grant of 100; 50 more leave 50 of it.
   expect((await limiter.check([request(check)])).allowed).toBe(true);
   for (let i = 0; i < 50; i++) limiter.check([request(check)]);
+  return { limiter, check, scriptCalls, scriptsAnswered };
+}
+
+it('admits requests that find the grant spent while its top-up is out on the units it brings, as many as it asked for', async () => {
+  const { limiter, check, scriptCalls, scriptsAnswered } = await grantHalfSpent();
   const before = scriptCalls();
   // A burst before any answer: 50 on what is left (the first of them to leave 49 asks ahead for
   // 51 more), 51 wait for that top-up, and the 4 that nothing is coming for go to Redis.
@@ -440,12 +445,7 @@ it('admits requests that find the grant spent while its top-up is out on the uni
 });
 
 it('checks requests waiting for a top-up in Redis when the rules change meanwhile: its units are not theirs', async () => {
-  const { redis, scriptCalls } = countingRedis();
-  const limiter = new SlidingWindowLimiter(redis, { share: 16, max: 100 });
-  const check = limitCheck('requests', 1_600_000);
-  await awayFromWindowEnd(60_000, 3_000);
-  expect((await limiter.check([request(check)])).allowed).toBe(true);
-  for (let i = 0; i < 50; i++) limiter.check([request(check)]);
+  const { limiter, check, scriptCalls } = await grantHalfSpent();
   const before = scriptCalls();
   // 50 on the grant (one of them asks ahead for 51), and 10 that wait for that top-up...
   const burst = Promise.all(Array.from({ length: 60 }, () => limiter.check([request(check)])));
