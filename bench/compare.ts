@@ -17,7 +17,7 @@
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { assignments, chatBody, cpuMicros, hasTaskset, rssMb, MODELS, startCommandOf, newApiKey, startGateway, startMock, type RunningGateway } from './gateway.js';
+import { assignments, chatBody, cpuMicros, hasTaskset, readCounters, rssMb, MODELS, startCommandOf, newApiKey, startGateway, startMock, type RunningGateway } from './gateway.js';
 import { allocationSince, type Allocation } from './gc-trace.js';
 import { runLoad, streamTiming } from './load.js';
 import { kbPerRequest } from './report.js';
@@ -131,7 +131,7 @@ for (let pair = 0; pair < pairs; pair++) {
       const g = gateways[name];
       const load = await runLoad(target(g), body, connections, seconds, {
         leadInSeconds: Number(args['lead-in']),
-        atStart: () => ({ cpu: cpuMicros(g.pid), redisCpu: redisPinning?.pid === undefined ? undefined : cpuMicros(redisPinning.pid), gc: g.gc() }),
+        atStart: () => readCounters(g, redisPinning?.pid),
       });
       const { cpu: before, redisCpu: redisBefore, gc: gcBefore } = load.atStart;
       if (load.failed > 0) throw new Error(`${name}: ${load.failed} failed requests ${JSON.stringify(load.failures)}`);

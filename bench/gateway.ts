@@ -263,6 +263,11 @@ export function cpuMicros(pid: number): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS;
 }
 
+/** What a load run costs a process, read at its start and again at its end: CPU time, collections and, given its pid, the Redis server's CPU time. */
+export function readCounters(process: { pid: number; gc(): GcTotals }, redisPid?: number): { cpu: number; gc: GcTotals; redisCpu: number | undefined } {
+  return { cpu: cpuMicros(process.pid), gc: process.gc(), redisCpu: redisPid === undefined ? undefined : cpuMicros(redisPid) };
+}
+
 /** Resident set size in MB. */
 export function rssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');

@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { coldStart } from './cold-start.js';
-import { BENCH_KEY_ENV, benchConfig, chatBody, cpuMicros, hasTaskset, loadedPlugins, MODELS, newApiKey, root, rssMb, startFloorProxy, startGateway, startMock, UPSTREAM_MODELS } from './gateway.js';
+import { BENCH_KEY_ENV, benchConfig, chatBody, cpuMicros, hasTaskset, loadedPlugins, MODELS, newApiKey, root, readCounters, rssMb, startFloorProxy, startGateway, startMock, UPSTREAM_MODELS } from './gateway.js';
 import { monotonicUs } from './clock.js';
 import { abandonStream, closeProbes, runLoad, streamTiming, type Target } from './load.js';
 import type { MockStats, ProbeStamps } from './mock-upstream.js';
@@ -227,7 +227,7 @@ try {
         startPhase(`${label} · ScaiGrid`, leadInSeconds + seconds + 0.3);
         const g = await runLoad(viaGateway(), chatBody(s.slow ? MODELS.slow : MODELS.fast, s.stream), c, seconds, {
           leadInSeconds,
-          atStart: () => ({ cpu: cpuMicros(gateway.pid), redisCpu: redisPinning.pid === undefined ? undefined : cpuMicros(redisPinning.pid), gc: gateway.gc() }),
+          atStart: () => readCounters(gateway, redisPinning.pid),
         });
         const { cpu: cpuBefore, redisCpu: redisCpuBefore, gc: gcBefore } = g.atStart;
         const cpu = cpuMicros(gateway.pid) - cpuBefore;
@@ -239,7 +239,7 @@ try {
           // The floor gets the upstream model name: it forwards the body as it is.
           const f = await runLoad(viaFloor(), chatBody(s.slow ? UPSTREAM_MODELS.slow : UPSTREAM_MODELS.fast, s.stream), c, seconds, {
             leadInSeconds,
-            atStart: () => ({ cpu: cpuMicros(floor.pid), gc: floor.gc() }),
+            atStart: () => readCounters(floor),
           });
           const floorCpu = cpuMicros(floor.pid) - f.atStart.cpu;
           result.floor = { result: f, cpuPerRequest: f.requests > 0 ? floorCpu / f.requests : Number.NaN, allocation: allocationSince(f.atStart.gc, floor.gc()) };

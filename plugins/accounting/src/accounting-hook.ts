@@ -102,6 +102,23 @@ export function createAccountingHook(deps: AccountingHookDeps): InferenceHook {
     }
   };
 
+  /** Draws the request's worst case from this instance's credit; true when it covered it (the request is admitted). */
+  const admitOnCredit = (ctx: InferenceContext, id: string, windows: BudgetWindow[], holdMicros: number): boolean => {
+    const { generation } = ledger;
+    if (!ledger.draw(windows, holdMicros)) return false;
+    ctx.state.set(STATE_KEY, { id, windows, holdMicros, leased: true, generation, settled: false } satisfies AccountingState);
+    return true;
+  };
+
+  /** Places a hold in Redis; rejects with the refusal when a budget cannot cover it. */
+  const admitWithHold = (ctx: InferenceContext, id: string, windows: BudgetWindow[], holdMicros: number, now: number): Promise<void> => {
+    const { generation } = ledger;
+    return ledger.reserve(id, windows, holdMicros, now, config.hold.ttlSeconds * 1000).then((outcome) => {
+      if (!outcome.ok) throw refusal(outcome.refusedBy, holdMicros, ctx.route.currency);
+      ctx.state.set(STATE_KEY, { id, windows, holdMicros, leased: false, generation, settled: false } satisfies AccountingState);
+    });
+  };
+
   return {
     name: 'accounting',
     // Not async: drawn from this instance's lease (nearly always), the request is admitted at
@@ -111,23 +128,11 @@ export function createAccountingHook(deps: AccountingHookDeps): InferenceHook {
       const id = newUlid(now);
       const windows = windowsAt(catalog.applicable(ctx.caller, ctx.route.currency), now);
       const holdMicros = windows.length > 0 ? worstCaseMicros(ctx, config.hold) : 0;
-      const onCredit = (): boolean => {
-        const { generation } = ledger;
-        if (!ledger.draw(windows, holdMicros)) return false;
-        ctx.state.set(STATE_KEY, { id, windows, holdMicros, leased: true, generation, settled: false } satisfies AccountingState);
-        return true;
-      };
-      if (onCredit()) return;
-      const withHold = (): Promise<void> => {
-        const { generation } = ledger;
-        return ledger.reserve(id, windows, holdMicros, now, config.hold.ttlSeconds * 1000).then((outcome) => {
-          if (!outcome.ok) throw refusal(outcome.refusedBy, holdMicros, ctx.route.currency);
-          ctx.state.set(STATE_KEY, { id, windows, holdMicros, leased: false, generation, settled: false } satisfies AccountingState);
-        });
-      };
+      if (admitOnCredit(ctx, id, windows, holdMicros)) return;
       // Short of credit with a top-up on its way: that answer, then credit or a hold (once).
       const coming = ledger.topUpComing(windows, holdMicros);
-      return coming ? coming.then(() => (onCredit() ? undefined : withHold())) : withHold();
+      if (!coming) return admitWithHold(ctx, id, windows, holdMicros, now);
+      return coming.then(() => (admitOnCredit(ctx, id, windows, holdMicros) ? undefined : admitWithHold(ctx, id, windows, holdMicros, now)));
     },
     async afterResponse(ctx) {
       await settle(ctx, 'ok');
