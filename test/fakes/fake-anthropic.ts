@@ -105,7 +105,7 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
     if (isHang(reply)) return;
     if (reply.delayMs) await sleep(reply.delayMs);
     if ('status' in reply) return sendError(res, requestId, reply);
-    if (reply.dropAfterChunks === 0) return dropConnection(res);
+    if (reply.dropAfterChunks === 0 && body.stream !== true) return dropConnection(res);
     return body.stream === true ? streamMessage(res, requestId, request, reply) : sendMessage(res, requestId, request, reply);
   });
 }

@@ -119,7 +119,7 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
     if ('delayMs' in reply && reply.delayMs) await sleep(reply.delayMs);
     if ('status' in reply) return sendError(res, reply);
     if (method === 'batchEmbedContents') return sendEmbeddings(res, request.body);
-    if ('dropAfterChunks' in reply && reply.dropAfterChunks === 0) return dropConnection(res);
+    if ('dropAfterChunks' in reply && reply.dropAfterChunks === 0 && method === 'generateContent') return dropConnection(res);
     const modelVersion = model.slice('models/'.length);
     if (method === 'generateContent') return sendJson(res, 200, wholeResponse(request, reply, modelVersion));
     const events = streamResponses(request, reply, modelVersion).map((event) => JSON.stringify(event));

@@ -26,8 +26,10 @@ export interface ReplyTiming {
   delayMs?: number;
   /** Wait between stream events. */
   chunkDelayMs?: number;
-  /** Streams: destroy the socket after this many SSE events. Non-stream: 0 destroys it before any byte. */
+  /** Streams: destroy the socket after this many SSE events (0: right after the head). Non-stream: 0 destroys it before any byte. */
   dropAfterChunks?: number;
+  /** Streams: the head goes out at once, the first event only once this settles (a model thinking before its first token). */
+  firstChunkAfter?: Promise<unknown>;
 }
 
 export type Scripted<R> = R | ((request: RecordedRequest) => R);
@@ -123,6 +125,7 @@ export function sseEvent(data: string, event?: string): string {
 export async function writeSseStream(res: ServerResponse, events: string[], timing: ReplyTiming, headers: Record<string, string> = {}): Promise<void> {
   res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', ...headers });
   res.flushHeaders();
+  if (timing.firstChunkAfter) await timing.firstChunkAfter;
   for (let i = 0; i < events.length; i++) {
     if (timing.dropAfterChunks !== undefined && i >= timing.dropAfterChunks) return dropConnection(res);
     if (res.destroyed) return;

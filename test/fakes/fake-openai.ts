@@ -142,7 +142,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     if (isHang(reply)) return; // never answers; the client's abort or the server's close ends it
     if (reply.delayMs) await sleep(reply.delayMs);
     if ('status' in reply) return sendError(res, requestId, reply);
-    if (reply.dropAfterChunks === 0) return dropConnection(res);
+    if (reply.dropAfterChunks === 0 && body.stream !== true) return dropConnection(res);
     if (endpoint === 'embeddings') return sendEmbeddings(res, requestId, body);
     if (!Array.isArray(body.messages)) {
       return sendError(res, requestId, { status: 400, message: "Missing required parameter: 'messages'.", type: 'invalid_request_error', code: 'missing_required_parameter' });

@@ -17,6 +17,12 @@ export interface DispatchOptions {
    */
   signal: AbortSignalLike;
   requestId: string;
+  /**
+   * Streams: called once, when the first backend accepts the request (its 2xx status is in, no
+   * chunk yet). The walk goes on until a first chunk, failing over as before; a caller that
+   * answers its client at this point (the response head) reports a later failure in the body.
+   */
+  onAccepted?: () => void;
 }
 
 /** Which backend answered, and how many were tried (1 = the first candidate served). */
@@ -36,7 +42,8 @@ export interface DispatchService {
   chat(route: ModelRoute, request: ChatRequest, options: DispatchOptions): Promise<{ response: ChatResponse } & Served>;
   /**
    * Resolves once a backend accepted the request and produced its first chunk; until then it
-   * fails over. Errors later surface from the iterator (as GatewayError) and never fail over.
+   * fails over (`options.onAccepted` says when the first backend accepted). Errors later
+   * surface from the iterator (as GatewayError) and never fail over.
    */
   chatStream(route: ModelRoute, request: ChatRequest, options: DispatchOptions): Promise<{ chunks: AsyncIterable<ChatStreamItem> } & Served>;
   embeddings(route: ModelRoute, request: EmbeddingRequest, options: DispatchOptions): Promise<{ response: EmbeddingResponse } & Served>;

@@ -5,7 +5,8 @@
  * client's signal; a retryable failure (connect, 429, 5xx, timeout) counts against the
  * breaker and moves on to the next candidate — only while nothing has reached the client.
  * For streams that means until the first chunk: it is pulled inside the attempt, so an
- * upstream that accepts and then fails at once still fails over.
+ * upstream that accepts and then fails at once still fails over. The caller hears when the
+ * first backend accepted (`onAccepted`), so it can send its response head that early.
  */
 import { GatewayError, isGatewayError, type HttpClient, type ModuleContext } from '@scaigrid/kernel';
 import type { Backend, ModelRoute } from '@scaigrid/plugin-routing';
@@ -55,8 +56,14 @@ export class FailoverDispatch implements DispatchService {
   }
 
   async chatStream(route: ModelRoute, request: ChatRequest, options: DispatchOptions) {
+    let onAccepted = options.onAccepted;
     const { value, served, attempt } = await this.walk(route, options, 'chat', async (a) => {
       const iterable = await a.signal.race(a.dispatcher.chatStream({ ...request, model: a.backend.upstreamModel }, a.call));
+      if (onAccepted) {
+        const accepted = onAccepted;
+        onAccepted = undefined;
+        accepted();
+      }
       const iterator = iterable[Symbol.asyncIterator]();
       try {
         return { iterator, first: await a.signal.race(iterator.next()) };

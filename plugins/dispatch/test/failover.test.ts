@@ -192,6 +192,24 @@ describe('dispatch.service chatStream', () => {
     expect([one.calls.length, two.calls.length]).toEqual([1, 1]);
   });
 
+  it('says once when the first backend accepted, and still fails over until a first chunk', async () => {
+    one.streamBehaviour = async () => chunks([], new UpstreamError('http', 'overloaded', 529));
+    const accepted: string[] = [];
+    const served = await dispatch.chatStream(both, request, { ...opts(), onAccepted: () => accepted.push(`after ${one.calls.length + two.calls.length} call(s)`) });
+    expect(accepted).toEqual(['after 1 call(s)']);
+    expect(served.backend.id).toBe('b2');
+    expect((await collectChunks(served.chunks)).length).toBe(3);
+  });
+
+  it('never says accepted when every backend refuses before accepting', async () => {
+    one.streamBehaviour = fail500;
+    two.streamBehaviour = fail500;
+    let accepted = 0;
+    const err = await rejection(dispatch.chatStream(both, request, { ...opts(), onAccepted: () => accepted++ }));
+    expect(err.code).toBe('UPSTREAM_ERROR');
+    expect(accepted).toBe(0);
+  });
+
   it('never fails over after the first chunk: the error surfaces from the stream', async () => {
     one.streamBehaviour = async () => chunks(['partial'], new UpstreamError('http', 'connection reset', 502));
     const served = await dispatch.chatStream(both, request, opts());

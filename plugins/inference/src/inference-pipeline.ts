@@ -76,6 +76,11 @@ export interface EmbeddingOutcome {
 
 export interface InferenceService {
   chat(input: InferenceInput<ChatRequest>): Promise<ChatOutcome>;
+  /**
+   * Resolves once a backend accepted the request, before its first chunk, so an adapter can send
+   * its response head then; rejects when none accepted. Failover goes on until a first chunk,
+   * and a failure after acceptance is thrown from the batches (as a GatewayError).
+   */
   chatStream(input: InferenceInput<ChatRequest>): Promise<ChatStreamOutcome>;
   embeddings(input: InferenceInput<EmbeddingRequest>): Promise<EmbeddingOutcome>;
 }
@@ -149,9 +154,15 @@ export class InferencePipeline implements InferenceService {
     try {
       const admitting = this.beforeDispatch(hooks, ctx, input.deferredChecks);
       if (admitting) await admitting;
-      const served = await this.deps.dispatch.chatStream(route, ctx.request, { signal: upstream, requestId: ctx.requestId });
-      recordServed(ctx, served);
-      const batches = this.settleStream(hooks, ctx, number, served.chunks, upstream, input.signal, onClientAbort);
+      let accept!: () => void;
+      const accepted = new Promise<void>((resolve) => (accept = resolve));
+      const serving = this.deps.dispatch.chatStream(route, ctx.request, { signal: upstream, requestId: ctx.requestId, onAccepted: accept });
+      // Accepted: the outcome goes back now, so the response head leaves while the first chunk
+      // is on its way; a failure from here on (no backend produced a chunk) ends the stream
+      // with an error event. Until then a failure is the call's, with its HTTP status.
+      await Promise.race([accepted, serving]);
+      serving.catch(() => undefined);
+      const batches = this.settleStream(hooks, ctx, number, serving, upstream, input.signal, onClientAbort);
       return new StreamOutcome(ctx, batches);
     } catch (err) {
       input.signal.removeEventListener('abort', onClientAbort);
@@ -203,7 +214,7 @@ export class InferencePipeline implements InferenceService {
     hooks: readonly InferenceHook[],
     ctx: ChatInferenceContext,
     number: number,
-    items: AsyncIterable<ChatStreamItem>,
+    serving: Promise<Served & { chunks: AsyncIterable<ChatStreamItem> }>,
     upstream: PlainAbortSignal,
     clientSignal: AbortSignalLike,
     onClientAbort: () => void,
@@ -218,7 +229,9 @@ export class InferencePipeline implements InferenceService {
     countUsage();
     let settled = false;
     try {
-      for await (const item of items) {
+      const served = await serving;
+      recordServed(ctx, served);
+      for await (const item of served.chunks) {
         const batch = chunksOf(item);
         if (batch.length === 0) continue;
         ctx.firstChunkAt ??= Date.now();
