@@ -88,32 +88,63 @@ async function writeEvents(iterator: AsyncIterator<SseItem>, out: ServerResponse
   let pending = '';
   let scheduled = false;
   let full = false;
+  let wrote = false;
   const flush = () => {
     scheduled = false;
     if (pending === '' || out.destroyed) return;
     full = !out.write(pending);
+    wrote = true;
     pending = '';
   };
-  for (;;) {
-    const next = await iterator.next();
-    if (next.done) break;
-    if (out.destroyed) {
-      // The client is gone: stop the producer (which settles the request and aborts upstream).
-      await iterator.return?.();
-      return;
+  streamsWriting++;
+  try {
+    sendHead(out, () => pending === '' && !wrote);
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done) break;
+      if (out.destroyed) {
+        // The client is gone: stop the producer (which settles the request and aborts upstream).
+        await iterator.return?.();
+        return;
+      }
+      pending += formatSseItem(next.value);
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
+      if (full) {
+        await drained(out);
+        full = false;
+      }
     }
-    pending += formatSseItem(next.value);
-    if (!scheduled) {
-      scheduled = true;
-      setImmediate(flush);
-    }
-    if (full) {
-      await drained(out);
-      full = false;
-    }
+    flush();
+    out.end();
+  } finally {
+    streamsWriting--;
   }
-  flush();
-  out.end();
+}
+
+/** Streams being written by this process now; 1 when the one starting has the instance to itself. */
+let streamsWriting = 0;
+
+/**
+ * Sends the response head ahead of the first event. The pipeline answers as soon as an upstream
+ * accepted, and a model may think for a while before its first token: the client should have the
+ * head by then, so at the latest it leaves by itself at the end of this turn, unless an event is
+ * ready to carry it (the upstream's head came with its first event): then both leave in one
+ * write, as a busy instance wants. A stream that has the instance to itself sends it at once:
+ * the client reads the head while the first event is parsed and encoded, and the extra write
+ * costs no one. bench/README.md, "The response head at acceptance".
+ */
+function sendHead(out: ServerResponse, nothingWritten: () => boolean): void {
+  if (streamsWriting === 1) {
+    out.flushHeaders();
+    return;
+  }
+  setImmediate(() => {
+    // Not `out.headersSent`: that turns true at `writeHead`, before anything is written.
+    if (nothingWritten() && !out.destroyed) out.flushHeaders();
+  });
 }
 
 function drained(out: ServerResponse): Promise<void> {

@@ -95,12 +95,6 @@ export function serveNodeBodies<F extends Fetch>(fetch: F): F {
       if (cookies.length > 0) headers['set-cookie'] = cookies;
       out.writeHead(response.status, headers);
     }
-    // The head leaves now, by itself, not with the body's first write, as @hono/node-server
-    // does for a streamed body: the client reads it while the first bytes are being made (a
-    // stream's first event, parsed and encoded; or still on its way from the upstream). One
-    // more write per response; the first event of a stream reaches the client 0.07-0.15 ms
-    // sooner in the bench (bench/README.md, "The response head at acceptance").
-    out.flushHeaders();
     try {
       await body.writer(out);
     } catch (err) {
