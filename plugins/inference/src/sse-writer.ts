@@ -84,7 +84,7 @@ function webStream(iterator: AsyncIterator<SseItem>): ReadableStream<Uint8Array>
  * read usually carries several) are joined and written once, in the loop's check phase: one
  * write per turn instead of one per event. Waits for `drain` when the client reads slowly.
  */
-async function writeEvents(iterator: AsyncIterator<SseItem>, out: ServerResponse): Promise<void> {
+export async function writeEvents(iterator: AsyncIterator<SseItem>, out: ServerResponse): Promise<void> {
   let pending = '';
   let scheduled = false;
   let full = false;

@@ -1,8 +1,10 @@
 import { defineModule } from '@scaigrid/kernel';
 import { startTestKernel } from '@scaigrid/testing';
 import { Hono } from 'hono';
+import { EventEmitter } from 'node:events';
+import type { ServerResponse } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { formatSseEvent, sseResponse, type SseEvent } from '../src/sse-writer.js';
+import { formatSseEvent, sseResponse, writeEvents, type SseEvent } from '../src/sse-writer.js';
 
 /**
  * An event source that holds its second event until released, and tells when it was finalized.
@@ -100,6 +102,71 @@ describe('SSE writer', () => {
       } finally {
         await t.stop();
       }
+    });
+  });
+
+  describe('the response head', () => {
+    /** A ServerResponse that records, in order, what reaches the socket: the head alone, or a write (carrying the head if not yet sent). */
+    function recordingResponse() {
+      const sent: string[] = [];
+      const out = Object.assign(new EventEmitter(), {
+        destroyed: false,
+        flushHeaders: () => void sent.push('head'),
+        write: (text: string) => sent.push(`write ${JSON.stringify(text)}`) > 0,
+        end: () => void sent.push('end'),
+      });
+      return { out: out as unknown as ServerResponse, sent };
+    }
+    const turnEnds = () => new Promise((r) => setImmediate(r));
+
+    /** First event `ready`: in the writer's first turn; else held until released. */
+    function firstEvent(ready: boolean) {
+      let release!: () => void;
+      const gate = ready ? Promise.resolve() : new Promise<void>((r) => (release = r));
+      async function* events(): AsyncGenerator<SseEvent> {
+        await gate;
+        yield { data: 'first' };
+      }
+      return { iterator: events()[Symbol.asyncIterator](), release: () => release?.() };
+    }
+
+    it('leaves at once when the stream has the instance to itself, before its first event is made', async () => {
+      const { out, sent } = recordingResponse();
+      const source = firstEvent(true);
+      const writing = writeEvents(source.iterator, out);
+      expect(sent).toEqual(['head']);
+      await writing;
+      expect(sent).toEqual(['head', 'write "data: first\\n\\n"', 'end']);
+    });
+
+    describe('with other streams being written', () => {
+      it('rides with a first event ready in the same turn: one write', async () => {
+        const other = recordingResponse();
+        const busy = firstEvent(false);
+        const otherWriting = writeEvents(busy.iterator, other.out);
+        const { out, sent } = recordingResponse();
+        await writeEvents(firstEvent(true).iterator, out);
+        expect(sent).toEqual(['write "data: first\\n\\n"', 'end']);
+        busy.release();
+        await otherWriting;
+      });
+
+      it('leaves by itself at the end of the turn when the first event is not ready', async () => {
+        const other = recordingResponse();
+        const busy = firstEvent(false);
+        const otherWriting = writeEvents(busy.iterator, other.out);
+        const { out, sent } = recordingResponse();
+        const late = firstEvent(false);
+        const writing = writeEvents(late.iterator, out);
+        expect(sent).toEqual([]);
+        await turnEnds();
+        expect(sent).toEqual(['head']);
+        late.release();
+        await writing;
+        expect(sent).toEqual(['head', 'write "data: first\\n\\n"', 'end']);
+        busy.release();
+        await otherWriting;
+      });
     });
   });
 });
