@@ -67,6 +67,11 @@ export interface ChatStreamOutcome {
   batches: AsyncIterable<readonly ChatChunk[]>;
   /** The same answer one chunk at a time. */
   chunks: AsyncIterable<ChatChunk>;
+  /**
+   * No other request started on this instance since this one, when it was accepted: the
+   * instance has nothing else to do, so the response head may leave in a write of its own.
+   */
+  alone: boolean;
 }
 
 export interface EmbeddingOutcome {
@@ -163,7 +168,7 @@ export class InferencePipeline implements InferenceService {
       await Promise.race([accepted, serving]);
       serving.catch(() => undefined);
       const batches = this.settleStream(hooks, ctx, number, serving, upstream, input.signal, onClientAbort);
-      return new StreamOutcome(ctx, batches);
+      return new StreamOutcome(ctx, batches, number === this.requestsStarted);
     } catch (err) {
       input.signal.removeEventListener('abort', onClientAbort);
       throw await this.fail(hooks, ctx, err, input.signal);
@@ -406,6 +411,7 @@ class StreamOutcome implements ChatStreamOutcome {
   constructor(
     readonly ctx: ChatInferenceContext,
     readonly batches: AsyncIterable<readonly ChatChunk[]>,
+    readonly alone: boolean,
   ) {}
 
   get chunks(): AsyncIterable<ChatChunk> {

@@ -45,9 +45,19 @@ export type SseItem = SseEvent | readonly SseEvent[];
  * @example
  * return sseResponse(c, (async function* () { yield { data: '{"a":1}' }; yield { data: '[DONE]' }; })());
  */
-export function sseResponse(c: Context, events: AsyncIterable<SseItem>, headers: Record<string, string> = {}): Response {
+export function sseResponse(c: Context, events: AsyncIterable<SseItem>, headers: Record<string, string> = {}, options: SseOptions = {}): Response {
   const iterator = events[Symbol.asyncIterator]();
-  return nodeBodyResponse(c, (out) => writeEvents(iterator, out), { status: 200, headers: { ...SSE_HEADERS, ...headers } }, () => webStream(iterator));
+  const headAtOnce = options.headAtOnce === true;
+  return nodeBodyResponse(c, (out) => writeEvents(iterator, out, headAtOnce), { status: 200, headers: { ...SSE_HEADERS, ...headers } }, () => webStream(iterator));
+}
+
+export interface SseOptions {
+  /**
+   * Send the head in a write of its own at once, rather than at the end of the turn unless an
+   * event is ready to carry it (see `sendHead`). For a stream that has the instance to itself
+   * (`ChatStreamOutcome.alone`): the extra write then costs no one.
+   */
+  headAtOnce?: boolean;
 }
 
 /** The wire text of one item. */
@@ -84,7 +94,7 @@ function webStream(iterator: AsyncIterator<SseItem>): ReadableStream<Uint8Array>
  * read usually carries several) are joined and written once, in the loop's check phase: one
  * write per turn instead of one per event. Waits for `drain` when the client reads slowly.
  */
-export async function writeEvents(iterator: AsyncIterator<SseItem>, out: ServerResponse): Promise<void> {
+export async function writeEvents(iterator: AsyncIterator<SseItem>, out: ServerResponse, headAtOnce = false): Promise<void> {
   let pending = '';
   let scheduled = false;
   let full = false;
@@ -96,48 +106,40 @@ export async function writeEvents(iterator: AsyncIterator<SseItem>, out: ServerR
     wrote = true;
     pending = '';
   };
-  streamsWriting++;
-  try {
-    sendHead(out, () => pending === '' && !wrote);
-    for (;;) {
-      const next = await iterator.next();
-      if (next.done) break;
-      if (out.destroyed) {
-        // The client is gone: stop the producer (which settles the request and aborts upstream).
-        await iterator.return?.();
-        return;
-      }
-      pending += formatSseItem(next.value);
-      if (!scheduled) {
-        scheduled = true;
-        setImmediate(flush);
-      }
-      if (full) {
-        await drained(out);
-        full = false;
-      }
+  sendHead(out, headAtOnce, () => pending === '' && !wrote);
+  for (;;) {
+    const next = await iterator.next();
+    if (next.done) break;
+    if (out.destroyed) {
+      // The client is gone: stop the producer (which settles the request and aborts upstream).
+      await iterator.return?.();
+      return;
     }
-    flush();
-    out.end();
-  } finally {
-    streamsWriting--;
+    pending += formatSseItem(next.value);
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(flush);
+    }
+    if (full) {
+      await drained(out);
+      full = false;
+    }
   }
+  flush();
+  out.end();
 }
-
-/** Streams being written by this process now; 1 when the one starting has the instance to itself. */
-let streamsWriting = 0;
 
 /**
  * Sends the response head ahead of the first event. The pipeline answers as soon as an upstream
  * accepted, and a model may think for a while before its first token: the client should have the
  * head by then, so at the latest it leaves by itself at the end of this turn, unless an event is
  * ready to carry it (the upstream's head came with its first event): then both leave in one
- * write, as a busy instance wants. A stream that has the instance to itself sends it at once:
- * the client reads the head while the first event is parsed and encoded, and the extra write
- * costs no one. bench/README.md, "The response head at acceptance".
+ * write, as a busy instance wants. `atOnce` (a stream alone on the instance) sends it now: the
+ * client reads the head while the first event is parsed and encoded, and the extra write costs
+ * no one. bench/README.md, "The response head at acceptance".
  */
-function sendHead(out: ServerResponse, nothingWritten: () => boolean): void {
-  if (streamsWriting === 1) {
+function sendHead(out: ServerResponse, atOnce: boolean, nothingWritten: () => boolean): void {
+  if (atOnce) {
     out.flushHeaders();
     return;
   }

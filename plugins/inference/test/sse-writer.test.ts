@@ -130,43 +130,30 @@ describe('SSE writer', () => {
       return { iterator: events()[Symbol.asyncIterator](), release: () => release?.() };
     }
 
-    it('leaves at once when the stream has the instance to itself, before its first event is made', async () => {
+    it('leaves at once for a stream alone on the instance, before its first event is made', async () => {
       const { out, sent } = recordingResponse();
-      const source = firstEvent(true);
-      const writing = writeEvents(source.iterator, out);
+      const writing = writeEvents(firstEvent(true).iterator, out, true);
       expect(sent).toEqual(['head']);
       await writing;
       expect(sent).toEqual(['head', 'write "data: first\\n\\n"', 'end']);
     });
 
-    describe('with other streams being written', () => {
-      it('rides with a first event ready in the same turn: one write', async () => {
-        const other = recordingResponse();
-        const busy = firstEvent(false);
-        const otherWriting = writeEvents(busy.iterator, other.out);
-        const { out, sent } = recordingResponse();
-        await writeEvents(firstEvent(true).iterator, out);
-        expect(sent).toEqual(['write "data: first\\n\\n"', 'end']);
-        busy.release();
-        await otherWriting;
-      });
+    it('otherwise rides with a first event ready in the same turn: one write', async () => {
+      const { out, sent } = recordingResponse();
+      await writeEvents(firstEvent(true).iterator, out);
+      expect(sent).toEqual(['write "data: first\\n\\n"', 'end']);
+    });
 
-      it('leaves by itself at the end of the turn when the first event is not ready', async () => {
-        const other = recordingResponse();
-        const busy = firstEvent(false);
-        const otherWriting = writeEvents(busy.iterator, other.out);
-        const { out, sent } = recordingResponse();
-        const late = firstEvent(false);
-        const writing = writeEvents(late.iterator, out);
-        expect(sent).toEqual([]);
-        await turnEnds();
-        expect(sent).toEqual(['head']);
-        late.release();
-        await writing;
-        expect(sent).toEqual(['head', 'write "data: first\\n\\n"', 'end']);
-        busy.release();
-        await otherWriting;
-      });
+    it('otherwise leaves by itself at the end of the turn when the first event is not ready', async () => {
+      const { out, sent } = recordingResponse();
+      const late = firstEvent(false);
+      const writing = writeEvents(late.iterator, out);
+      expect(sent).toEqual([]);
+      await turnEnds();
+      expect(sent).toEqual(['head']);
+      late.release();
+      await writing;
+      expect(sent).toEqual(['head', 'write "data: first\\n\\n"', 'end']);
     });
   });
 });

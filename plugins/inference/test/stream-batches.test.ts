@@ -77,6 +77,18 @@ it('offers the same answer one chunk at a time', async () => {
   expect(seen).toEqual(['one ', 'two ', 'three ', 'four', 'finish', 'usage']);
 });
 
+it('says a stream is alone when no other request started on the instance before it was accepted', async () => {
+  const first = stream();
+  // Started before the first is accepted: acceptance waits for the dispatch's promises.
+  const second = stream();
+  const outcomes = await Promise.all([first, second]);
+  expect(outcomes.map((o) => o.alone)).toEqual([false, true]);
+  for (const outcome of outcomes) for await (const _ of outcome.batches);
+  const third = await stream();
+  expect(third.alone).toBe(true);
+  for await (const _ of third.batches);
+});
+
 // An own getter on a per-request object lives in its hidden class, in V8's old generation: its
 // closure and the whole request it reaches then outlive young collections (bench/README.md,
 // "Garbage that lives too long"). The one-by-one view must come from a prototype.

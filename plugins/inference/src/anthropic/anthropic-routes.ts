@@ -57,8 +57,8 @@ export function anthropicRoutes(deps: AnthropicRoutesDeps): Hono {
       const { ctx, response } = await deps.inference.chat(input(c, toChatRequest(body)));
       return c.json(toAnthropicMessage(response, identity, ctx.usage!));
     }
-    const { ctx, batches } = await deps.inference.chatStream(input(c, toChatRequest(body)));
-    return sseResponse(c, anthropicStreamEvents(ctx, batches, new AnthropicStreamEncoder(identity)));
+    const { ctx, batches, alone } = await deps.inference.chatStream(input(c, toChatRequest(body)));
+    return sseResponse(c, anthropicStreamEvents(ctx, batches, new AnthropicStreamEncoder(identity)), {}, { headAtOnce: alone });
   });
 
   app.post('/messages/count_tokens', async (c) => {

@@ -45,9 +45,9 @@ export function openAIRoutes(deps: OpenAIRoutesDeps): Hono {
       const { ctx, response } = await deps.inference.chat(input(c, toChatRequest(body)));
       return c.json(toOpenAICompletion(response, identity, ctx.usage!));
     }
-    const { ctx, batches } = await deps.inference.chatStream(input(c, toChatRequest(body)));
+    const { ctx, batches, alone } = await deps.inference.chatStream(input(c, toChatRequest(body)));
     const encoder = new OpenAIStreamEncoder(identity, body.stream_options?.include_usage === true);
-    return sseResponse(c, openAIStreamEvents(ctx, batches, encoder));
+    return sseResponse(c, openAIStreamEvents(ctx, batches, encoder), {}, { headAtOnce: alone });
   });
 
   app.post('/embeddings', async (c) => {
