@@ -93,20 +93,22 @@ function webStream(iterator: AsyncIterator<SseItem>): ReadableStream<Uint8Array>
  * The node:http path. The events that become ready in one turn of the event loop (an upstream
  * read usually carries several) are joined and written once, in the loop's check phase: one
  * write per turn instead of one per event. Waits for `drain` when the client reads slowly.
+ * Exported for its tests; routes go through `sseResponse`.
  */
 export async function writeEvents(iterator: AsyncIterator<SseItem>, out: ServerResponse, headAtOnce = false): Promise<void> {
   let pending = '';
   let scheduled = false;
   let full = false;
-  let wrote = false;
+  /** Whether something that carries the head was written (an event, or the end). */
+  let headGone = false;
   const flush = () => {
     scheduled = false;
     if (pending === '' || out.destroyed) return;
     full = !out.write(pending);
-    wrote = true;
+    headGone = true;
     pending = '';
   };
-  sendHead(out, headAtOnce, () => pending === '' && !wrote);
+  sendHead(out, headAtOnce, () => pending === '' && !headGone);
   for (;;) {
     const next = await iterator.next();
     if (next.done) break;
@@ -126,6 +128,7 @@ export async function writeEvents(iterator: AsyncIterator<SseItem>, out: ServerR
     }
   }
   flush();
+  headGone = true;
   out.end();
 }
 

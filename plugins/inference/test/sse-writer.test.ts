@@ -144,6 +144,13 @@ describe('SSE writer', () => {
       expect(sent).toEqual(['write "data: first\\n\\n"', 'end']);
     });
 
+    it('makes no write of its own after a stream that ended without events', async () => {
+      const { out, sent } = recordingResponse();
+      await writeEvents((async function* (): AsyncGenerator<SseEvent> {})(), out);
+      await turnEnds();
+      expect(sent).toEqual(['end']);
+    });
+
     it('otherwise leaves by itself at the end of the turn when the first event is not ready', async () => {
       const { out, sent } = recordingResponse();
       const late = firstEvent(false);
