@@ -59,11 +59,8 @@ export class FailoverDispatch implements DispatchService {
     let onAccepted = options.onAccepted;
     const { value, served, attempt } = await this.walk(route, options, 'chat', async (a) => {
       const iterable = await a.signal.race(a.dispatcher.chatStream({ ...request, model: a.backend.upstreamModel }, a.call));
-      if (onAccepted) {
-        const accepted = onAccepted;
-        onAccepted = undefined;
-        accepted();
-      }
+      onAccepted?.();
+      onAccepted = undefined;
       const iterator = iterable[Symbol.asyncIterator]();
       try {
         return { iterator, first: await a.signal.race(iterator.next()) };

@@ -107,6 +107,11 @@ export class InferencePipeline implements InferenceService {
 
   constructor(private readonly deps: InferencePipelineDeps) {}
 
+  /** No request started on this instance since request `number`: it has the instance to itself. */
+  private alone(number: number): boolean {
+    return number === this.requestsStarted;
+  }
+
   private resolve(slug: string, caller: Caller, kind: ModelRoute['kind']): ModelRoute {
     const route = this.deps.routing.resolve(slug, caller);
     if (route.kind !== kind) {
@@ -168,7 +173,7 @@ export class InferencePipeline implements InferenceService {
       await Promise.race([accepted, serving]);
       serving.catch(() => undefined);
       const batches = this.settleStream(hooks, ctx, number, serving, upstream, input.signal, onClientAbort);
-      return new StreamOutcome(ctx, batches, number === this.requestsStarted);
+      return new StreamOutcome(ctx, batches, this.alone(number));
     } catch (err) {
       input.signal.removeEventListener('abort', onClientAbort);
       throw await this.fail(hooks, ctx, err, input.signal);
@@ -324,8 +329,8 @@ export class InferencePipeline implements InferenceService {
    * turn's coalesced write.
    */
   private settle(hooks: readonly InferenceHook[], ctx: InferenceContext, number: number, result: InferenceResult): void {
-    const alone = number === this.requestsStarted;
-    this.deps.waitUntil(alone ? afterThisTurn().then(() => this.afterResponse(hooks, ctx, result)) : this.afterResponse(hooks, ctx, result));
+    const settling = this.alone(number) ? afterThisTurn().then(() => this.afterResponse(hooks, ctx, result)) : this.afterResponse(hooks, ctx, result);
+    this.deps.waitUntil(settling);
   }
 
   /**

@@ -45,13 +45,15 @@ export type SseItem = SseEvent | readonly SseEvent[];
  * @example
  * return sseResponse(c, (async function* () { yield { data: '{"a":1}' }; yield { data: '[DONE]' }; })());
  */
-export function sseResponse(c: Context, events: AsyncIterable<SseItem>, headers: Record<string, string> = {}, options: SseOptions = {}): Response {
+export function sseResponse(c: Context, events: AsyncIterable<SseItem>, options: SseOptions = {}): Response {
   const iterator = events[Symbol.asyncIterator]();
   const headAtOnce = options.headAtOnce === true;
-  return nodeBodyResponse(c, (out) => writeEvents(iterator, out, headAtOnce), { status: 200, headers: { ...SSE_HEADERS, ...headers } }, () => webStream(iterator));
+  return nodeBodyResponse(c, (out) => writeEvents(iterator, out, headAtOnce), { status: 200, headers: { ...SSE_HEADERS, ...options.headers } }, () => webStream(iterator));
 }
 
 export interface SseOptions {
+  /** Headers beside the SSE ones. */
+  headers?: Record<string, string>;
   /**
    * Send the head in a write of its own at once, rather than at the end of the turn unless an
    * event is ready to carry it (see `sendHead`). For a stream that has the instance to itself

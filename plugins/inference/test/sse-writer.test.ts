@@ -74,7 +74,7 @@ describe('SSE writer', () => {
           ctx.routes.get('/events', (c) => {
             const source = gatedEvents(sources.length > 0);
             sources.push(source);
-            return sseResponse(c, source.events(), { 'x-extra': 'yes' });
+            return sseResponse(c, source.events(), { headers: { 'x-extra': 'yes' } });
           });
         },
       });

@@ -3,7 +3,7 @@
  * (its 2xx status is in), not with the first chunk. Failover still runs until a first chunk;
  * what fails after the head is reported in the stream, what fails before it keeps its status.
  */
-import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect, it, vi } from 'vitest';
 import { defineModule, type GatewayError } from '@scaigrid/kernel';
 import { inferenceHooksRef, type InferenceContext } from '../src/index.js';
 import { authHeaders, readSse, startGateway, type Gateway } from './support/gateway.js';
@@ -56,14 +56,6 @@ const texts = (events: { data: string }[]) =>
     .map((e) => JSON.parse(e.data).choices?.[0]?.delta?.content ?? '')
     .join('');
 
-async function until(check: () => boolean, timeoutMs = 3000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('condition not met');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 it('sends the head, with the request id, once the upstream accepted and before its first chunk', async () => {
   let release!: () => void;
   const firstChunkAfter = new Promise<void>((resolve) => (release = resolve));
@@ -89,7 +81,7 @@ it('fails over to the next backend when the first accepts and then drops before 
   expect(texts(events)).toBe('from the second');
   expect(events.at(-1)!.data).toBe('[DONE]');
   expect(gw.upstream.requests.slice(-2).map((r) => r.body.model)).toEqual(['first-choice', 'second-choice']);
-  await until(() => settled.length > 0);
+  await vi.waitFor(() => expect(settled.length).toBeGreaterThan(0), { timeout: 3000 });
   // The settlement prices the backend that served, not the one that accepted first.
   expect(settled.map((s) => s.phase)).toEqual(['after']);
   expect(settled[0]!.ctx).toMatchObject({ attempts: 2, backend: { upstreamModel: 'second-choice' } });
@@ -103,7 +95,7 @@ it('reports in the stream when every backend that accepted dropped before a firs
   expect(texts(events.slice(0, -1))).toBe('');
   expect(JSON.parse(events.at(-1)!.data).error).toMatchObject({ type: 'server_error' });
   expect(events.some((e) => e.data === '[DONE]')).toBe(false);
-  await until(() => settled.length > 0);
+  await vi.waitFor(() => expect(settled.length).toBeGreaterThan(0), { timeout: 3000 });
   expect(settled).toMatchObject([{ phase: 'error', code: 'UPSTREAM_ERROR' }]);
 });
 
@@ -113,6 +105,6 @@ it('keeps the HTTP status when no backend accepted', async () => {
   expect(res.status).toBe(502);
   expect(res.headers.get('content-type')).toMatch(/^application\/json/);
   expect((await res.json()).error).toMatchObject({ type: 'server_error', code: 'upstream_error' });
-  await until(() => settled.length > 0);
+  await vi.waitFor(() => expect(settled.length).toBeGreaterThan(0), { timeout: 3000 });
   expect(settled).toMatchObject([{ phase: 'error', code: 'UPSTREAM_ERROR' }]);
 });

@@ -58,7 +58,7 @@ export function anthropicRoutes(deps: AnthropicRoutesDeps): Hono {
       return c.json(toAnthropicMessage(response, identity, ctx.usage!));
     }
     const { ctx, batches, alone } = await deps.inference.chatStream(input(c, toChatRequest(body)));
-    return sseResponse(c, anthropicStreamEvents(ctx, batches, new AnthropicStreamEncoder(identity)), {}, { headAtOnce: alone });
+    return sseResponse(c, anthropicStreamEvents(ctx, batches, new AnthropicStreamEncoder(identity)), { headAtOnce: alone });
   });
 
   app.post('/messages/count_tokens', async (c) => {

@@ -39,7 +39,7 @@ export function nativeRoutes(deps: NativeRoutesDeps): Hono {
       return c.json(toNativeResponse(response, identity, toNativeUsage(ctx.usage!, ctx.usageEstimated)));
     }
     const { ctx, batches, alone } = await deps.inference.chatStream(input);
-    return sseResponse(c, nativeStreamEvents(ctx, batches, identity), {}, { headAtOnce: alone });
+    return sseResponse(c, nativeStreamEvents(ctx, batches, identity), { headAtOnce: alone });
   });
 
   app.get('/models', (c) => c.json({ models: deps.routing.listModels(c.get('caller')).map((m) => ({ slug: m.slug, kind: m.kind, created_at: m.createdAt })) }));

@@ -47,7 +47,7 @@ export function openAIRoutes(deps: OpenAIRoutesDeps): Hono {
     }
     const { ctx, batches, alone } = await deps.inference.chatStream(input(c, toChatRequest(body)));
     const encoder = new OpenAIStreamEncoder(identity, body.stream_options?.include_usage === true);
-    return sseResponse(c, openAIStreamEvents(ctx, batches, encoder), {}, { headAtOnce: alone });
+    return sseResponse(c, openAIStreamEvents(ctx, batches, encoder), { headAtOnce: alone });
   });
 
   app.post('/embeddings', async (c) => {
