@@ -16,20 +16,21 @@ export interface BudgetsChangedEvent {
   budgetId: string;
 }
 
-const subjectKey = (scope: BudgetScope, subjectId: string) => `${scope}:${subjectId}`;
-
 /** The subjects a caller's spend counts against: its key, user, tenant and partner. */
-export function callerSubjects(caller: Caller): { scope: BudgetScope; subjectId: string }[] {
-  const out: { scope: BudgetScope; subjectId: string }[] = [];
-  if (caller.keyId) out.push({ scope: 'key', subjectId: caller.keyId });
-  if (caller.userId) out.push({ scope: 'user', subjectId: caller.userId });
-  if (caller.tenantId) out.push({ scope: 'tenant', subjectId: caller.tenantId });
-  if (caller.partnerId) out.push({ scope: 'partner', subjectId: caller.partnerId });
-  return out;
-}
+const CALLER_SUBJECTS = [
+  ['key', (caller: Caller) => caller.keyId],
+  ['user', (caller: Caller) => caller.userId],
+  ['tenant', (caller: Caller) => caller.tenantId],
+  ['partner', (caller: Caller) => caller.partnerId],
+] as const satisfies readonly (readonly [BudgetScope, (caller: Caller) => string | null | undefined])[];
 
 export class BudgetCatalog {
-  private bySubject = new Map<string, Budget[]>();
+  /**
+   * By scope, then subject id: a request looks its subjects up with the caller's own id
+   * strings, whose hashes V8 keeps, where a joined `scope:id` key was a new string to hash on
+   * every request.
+   */
+  private bySubject = new Map<BudgetScope, Map<string, Budget[]>>();
   private byId = new Map<string, Budget>();
   private readonly reloaded: (() => void)[] = [];
 
@@ -42,10 +43,11 @@ export class BudgetCatalog {
 
   async reload(): Promise<void> {
     const budgets = await this.store.all();
-    const bySubject = new Map<string, Budget[]>();
+    const bySubject = new Map<BudgetScope, Map<string, Budget[]>>();
     for (const budget of budgets) {
-      const key = subjectKey(budget.scope, budget.subjectId);
-      bySubject.set(key, [...(bySubject.get(key) ?? []), budget]);
+      let ofScope = bySubject.get(budget.scope);
+      if (!ofScope) bySubject.set(budget.scope, (ofScope = new Map()));
+      ofScope.set(budget.subjectId, [...(ofScope.get(budget.subjectId) ?? []), budget]);
     }
     this.bySubject = bySubject;
     this.byId = new Map(budgets.map((b) => [b.id, b]));
@@ -61,7 +63,7 @@ export class BudgetCatalog {
   }
 
   forSubject(scope: BudgetScope, subjectId: string): readonly Budget[] {
-    return this.bySubject.get(subjectKey(scope, subjectId)) ?? [];
+    return this.bySubject.get(scope)?.get(subjectId) ?? [];
   }
 
   /**
@@ -70,7 +72,9 @@ export class BudgetCatalog {
    */
   applicable(caller: Caller, currency?: string): Budget[] {
     const out: Budget[] = [];
-    for (const { scope, subjectId } of callerSubjects(caller)) {
+    for (const [scope, idOf] of CALLER_SUBJECTS) {
+      const subjectId = idOf(caller);
+      if (!subjectId) continue;
       for (const budget of this.forSubject(scope, subjectId)) if (currency === undefined || budget.currency === currency) out.push(budget);
     }
     return out;

@@ -21,5 +21,6 @@ export function providerOption(call: DispatchCall, name: string): unknown {
 
 /** `joinUrl('https://api.openai.com/v1/', '/chat/completions')` → `https://api.openai.com/v1/chat/completions`. */
 export function joinUrl(baseUrl: string, path: string): string {
-  return `${baseUrl.replace(/\/+$/, '')}${path}`;
+  // Every request joins its provider's URL: the regex only for a base that ends in a slash.
+  return `${baseUrl.endsWith('/') ? baseUrl.replace(/\/+$/, '') : baseUrl}${path}`;
 }

@@ -135,7 +135,8 @@ export class FailoverDispatch implements DispatchService {
       const signal = new AttemptSignal(options.signal, found.provider.timeoutMs);
       const attempt: Attempt = {
         backend,
-        ...found,
+        provider: found.provider,
+        dispatcher: found.dispatcher,
         breaker,
         signal,
         call: signal.call({ target: { provider: found.provider, model: backend.upstreamModel, options: backend.options }, http: this.deps.http, requestId: options.requestId }),

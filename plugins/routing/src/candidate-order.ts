@@ -31,6 +31,8 @@ export function orderCandidates<B extends OrderableBackend>(
   backends: readonly B[],
   random: RandomSource,
 ): B[] {
+  // One backend (most models) has one order; sorting a copy of it cost a comparator call site per request.
+  if (backends.length < 2) return [...backends];
   if (policy === 'priority') return [...backends].sort(byPriority);
   const rest = [...backends].sort(byWeight);
   const total = rest.reduce((sum, b) => sum + b.weight, 0);

@@ -59,6 +59,8 @@ function toResponseFormat(format: NonNullable<OpenAIChatRequest['response_format
   return out;
 }
 
+const PASSTHROUGH: ReadonlySet<string> = new Set(OPENAI_PASSTHROUGH_FIELDS);
+
 /**
  * @example toChatRequest({ model: 'gpt', messages: [{ role: 'user', content: 'hi' }] })
  * // → { model: 'gpt', messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }] }
@@ -85,11 +87,14 @@ export function toChatRequest(body: OpenAIChatRequest): ChatRequest {
   if (body.stop != null) request.stop = typeof body.stop === 'string' ? [body.stop] : [...body.stop];
   if (body.seed != null) request.seed = body.seed;
   if (body.user) request.user = body.user;
-  const extra: Record<string, unknown> = {};
-  for (const field of OPENAI_PASSTHROUGH_FIELDS) {
-    if (body[field] != null) extra[field] = body[field];
+  // The body's own fields, looked up in the set: a body holds a handful of them, and reading
+  // each passthrough name off it instead was a keyed lookup per name on every request.
+  let extra: Record<string, unknown> | undefined;
+  for (const field in body) {
+    const value = body[field as keyof OpenAIChatRequest];
+    if (value != null && PASSTHROUGH.has(field)) (extra ??= {})[field] = value;
   }
-  if (Object.keys(extra).length > 0) request.extra = extra;
+  if (extra) request.extra = extra;
   return request;
 }
 
