@@ -9,7 +9,7 @@
  * @example
  * npx tsx bench/profile-summary.ts bench/results/profiles/<run>/CPU.*.cpuprofile --top 30
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { SourceMap } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +20,8 @@ interface ProfileNode {
   callFrame: { functionName: string; url: string; lineNumber: number; columnNumber?: number };
   hitCount?: number;
   children?: number[];
+  /** Samples per line of the script (1-based), taken while this frame was on top. */
+  positionTicks?: { line: number; ticks: number }[];
 }
 interface Profile {
   nodes: ProfileNode[];
@@ -99,6 +101,57 @@ function disjoint(windows: readonly ProfileWindow[]): ProfileWindow[] {
   return out;
 }
 
+/** Scripts' lines, read once. */
+const scriptLines = new Map<string, string[]>();
+/** The script's lines; none when it is gone or was written after `notAfterMs` (a bundle rebuilt since the run has other lines). */
+function linesOf(url: string, notAfterMs = Number.POSITIVE_INFINITY): string[] {
+  let lines = scriptLines.get(url);
+  if (!lines) {
+    const file = fileURLToPath(url);
+    lines = existsSync(file) && statSync(file).mtimeMs <= notAfterMs ? readFileSync(file, 'utf8').split('\n') : [];
+    scriptLines.set(url, lines);
+  }
+  return lines;
+}
+
+/**
+ * Self time per source line of the workspace and the bundled libraries, from the profile's
+ * ticks per line. V8 charges its builtins (JSON, `flatMap`, string building, Map lookups) to
+ * the line that calls them, so this shows a dear call inside a function that the per-function
+ * view shows only as that function's self time. Over the whole profile: ticks carry no time, so
+ * boot and warm-up are in. Needs the bundle built with its lines (`build.mjs --readable`);
+ * undefined when it was not.
+ */
+function hotLines(profile: Profile, top: number, profiledAtMs: number): string[] | undefined {
+  const ticks = new Map<string, number>();
+  const texts = new Map<string, string>();
+  let busy = 0;
+  for (const node of profile.nodes) {
+    if (node.callFrame.functionName !== '(idle)') busy += node.hitCount ?? 0;
+    const { url } = node.callFrame;
+    const source = sourceMapOf(url);
+    if (!source || !node.positionTicks || linesOf(url, profiledAtMs).length === 0) continue;
+    for (const { line, ticks: n } of node.positionTicks) {
+      const text = linesOf(url)[line - 1] ?? '';
+      type Entry = { originalSource?: string; originalLine?: number };
+      const found = source.map.findEntry(line - 1, Math.max(0, text.search(/\S/))) as Entry;
+      // A line that holds several lines of source (a whitespace-minified bundle is one line per
+      // module) cannot say which of them the ticks were on.
+      const last = source.map.findEntry(line - 1, Math.max(0, text.length - 1)) as Entry;
+      if (!found.originalSource || last.originalSource !== found.originalSource || last.originalLine !== found.originalLine) continue;
+      const path = found.originalSource.startsWith('file://') ? fileURLToPath(found.originalSource) : resolve(source.dir, found.originalSource);
+      const key = `${path.replace(/^.*\/(node_modules|plugins|packages)\//, '$1/')}:${(found.originalLine ?? 0) + 1}`;
+      ticks.set(key, (ticks.get(key) ?? 0) + n);
+      if (!texts.has(key)) texts.set(key, (linesOf(`file://${path}`)[found.originalLine ?? 0] ?? '').trim().slice(0, 90));
+    }
+  }
+  if (ticks.size === 0) return undefined;
+  return [...ticks]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([where, n]) => `  ${((100 * n) / busy).toFixed(1).padStart(5)}%  ${where}  ${texts.get(where)}`);
+}
+
 /**
  * Summarizes self time. `windows` keeps only the samples inside them: the load phase, leaving
  * boot out, or the spans of many probes (e.g. each first byte's way in), and then the header
@@ -176,6 +229,10 @@ export function summarizeProfile(file: string, top = 25, windows?: readonly Prof
   for (const [k, v] of [...ownFns].sort((a, b) => b[1] - a[1]).slice(0, top)) lines.push(`  ${pct(v)}  ${k}`);
   lines.push('', 'time by workspace package (the same, per plugin or package):');
   for (const [k, v] of [...ownPkgs].sort((a, b) => b[1] - a[1]).slice(0, 15)) lines.push(`  ${pct(v)}  ${k}`);
+  const hot = hotLines(profile, top, statSync(file).mtimeMs);
+  lines.push('', 'self time by source line (whole profile, boot and warm-up included):');
+  if (hot) lines.push(...hot);
+  else lines.push('  (none: the bundle is whitespace-minified, or was rebuilt after the run; `node packages/server/scripts/build.mjs --readable` before it)');
   return lines.join('\n');
 }
 

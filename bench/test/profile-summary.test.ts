@@ -80,3 +80,29 @@ it('keeps only the samples inside the given windows, and gives the busy time per
   expect(summary).toMatch(/50\.0%\s+wayOut/);
   expect(summary).not.toMatch(/between/);
 });
+
+it('lists self time by source line from a readable bundle, and says how to get one from a minified bundle', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sg-prof-'));
+  const source = join(dir, 'plugins/demo/src/hot.ts');
+  mkdirSync(join(dir, 'plugins/demo/src'), { recursive: true });
+  writeFileSync(source, 'export function hotLoop(keys: string[]): string[] {\n  const out = ["first"];\n  return out.concat(keys.flatMap((k) => [k, k + ":x"]));\n}\n');
+  const summarize = async (minifyWhitespace: boolean) => {
+    const bundle = join(dir, `dist-${minifyWhitespace}/main.mjs`);
+    await build({ entryPoints: [source], bundle: true, format: 'esm', outfile: bundle, sourcemap: 'linked', minifyWhitespace, logLevel: 'silent' });
+    const lines = readFileSync(bundle, 'utf8').split('\n');
+    // The bundle's line holding the flatMap call, and the one holding `const out` (1-based, as V8 counts them).
+    const hot = lines.findIndex((l) => l.includes('flatMap')) + 1;
+    const cold = lines.findIndex((l) => l.includes('"first"')) + 1;
+    const nodes = [
+      { id: 1, callFrame: { functionName: '(root)', url: '', lineNumber: -1 }, children: [2, 3] },
+      { id: 2, callFrame: { functionName: 'hotLoop', url: pathToFileURL(bundle).href, lineNumber: 0, columnNumber: 0 }, hitCount: 4, positionTicks: [{ line: hot, ticks: 3 }, { line: cold, ticks: 1 }] },
+      { id: 3, callFrame: { functionName: '(idle)', url: '', lineNumber: -1 }, hitCount: 4 },
+    ];
+    return summarizeProfile(writeProfile(dir, nodes, [2, 2, 2, 2, 3, 3, 3, 3])).split('self time by source line')[1]!;
+  };
+  const readable = await summarize(false);
+  // Percentages of the busy samples (idle left out): 3 of 4 on the flatMap line, 1 on the other.
+  expect(readable).toMatch(/75\.0%\s+plugins\/demo\/src\/hot\.ts:3\s+return out\.concat/);
+  expect(readable).toMatch(/25\.0%\s+plugins\/demo\/src\/hot\.ts:2\s+const out/);
+  expect(await summarize(true)).toContain('build.mjs --readable');
+});

@@ -17,6 +17,7 @@
  * node packages/server/scripts/build.mjs --check    # exit 0 when the bundle is fresh, 1 when stale
  * node packages/server/scripts/build.mjs --outdir /tmp/sg   # elsewhere
  * node packages/server/scripts/build.mjs --quiet     # errors only (what start.mjs runs)
+ * node packages/server/scripts/build.mjs --readable  # lines kept, for a profile's ticks per line
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -128,7 +129,7 @@ export function pruneOldBuilds(outdir, written) {
   writeFileSync(manifest, JSON.stringify(written.map((path) => basename(path))));
 }
 
-export async function build({ outdir = dirname(bundleFile), quiet = false } = {}) {
+export async function build({ outdir = dirname(bundleFile), quiet = false, readable = false } = {}) {
   const { build: esbuild, stop: stopEsbuild } = await import('esbuild');
   const plugins = workspaceSourceDirs().filter((d) => d.group === 'plugins' && existsSync(join(d.src, 'index.ts')));
   const registerFile = join(outdir, '.register-plugins.mjs');
@@ -166,7 +167,8 @@ export async function build({ outdir = dirname(bundleFile), quiet = false } = {}
     // non-ASCII character in a comment stores a whole file as UTF-16 (the 4 MB dependency
     // chunk took 8 MB). Names stay, so profiles and stack traces still read; the source map
     // (`node --enable-source-maps`) maps positions back. Licence comments go to *.LEGAL.txt.
-    minifyWhitespace: true,
+    // `--readable` keeps the lines, for a CPU profile's ticks per line (bench/README, "Hot lines").
+    minifyWhitespace: !readable,
     legalComments: 'linked',
     banner: { js: "import { createRequire as __scaigridCreateRequire } from 'node:module'; const require = __scaigridCreateRequire(import.meta.url);" },
     logLevel: quiet ? 'error' : 'warning',
@@ -209,5 +211,5 @@ export async function build({ outdir = dirname(bundleFile), quiet = false } = {}
 if (import.meta.url === `file://${process.argv[1]}`) {
   if (process.argv.includes('--check')) process.exit(bundleIsFresh() ? 0 : 1);
   const out = process.argv.indexOf('--outdir');
-  await build({ ...(out > 0 ? { outdir: resolve(process.argv[out + 1]) } : {}), quiet: process.argv.includes('--quiet') });
+  await build({ ...(out > 0 ? { outdir: resolve(process.argv[out + 1]) } : {}), quiet: process.argv.includes('--quiet'), readable: process.argv.includes('--readable') });
 }
