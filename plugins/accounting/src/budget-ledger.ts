@@ -170,8 +170,9 @@ export class BudgetLedger {
    */
   async reserve(holdId: string, windows: readonly BudgetWindow[], holdMicros: number, now: number, holdTtlMs: number): Promise<ReserveOutcome> {
     if (windows.length === 0) return { ok: true };
-    const keys = pushKeys([], windows.map(keyOf));
-    const returned = this.credits.take(windows.map(keyOf));
+    const bases = windows.map(keyOf);
+    const keys = pushKeys([], bases);
+    const returned = this.credits.take(bases);
     const args = [String(now), String(now + holdTtlMs), holdId, this.lease.id];
     windows.forEach((w, i) => args.push(String(w.budget.amountMicros), String(holdMicros), String(counterTtlSeconds(w.window, now)), String(returned[i])));
     const reply = (await RESERVE.run(this.redis, keys, args)) as Reply;

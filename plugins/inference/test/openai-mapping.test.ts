@@ -73,6 +73,12 @@ describe('OpenAI request → internal model', () => {
     });
   });
 
+  it('passes on the passthrough fields a body has, falsy ones included, and no extra when it has none', () => {
+    const request = parse({ model: 'm', messages: [{ role: 'user', content: 'hi' }], store: false, logprobs: null, metadata: { team: 'a' } });
+    expect(request.extra).toEqual({ store: false, metadata: { team: 'a' } });
+    expect(parse({ model: 'm', messages: [{ role: 'user', content: 'hi' }], logprobs: null })).not.toHaveProperty('extra');
+  });
+
   it('names the offending parameter', () => {
     expect(validationParam({ messages: [{ role: 'user', content: 'x' }] })).toBe('model');
     expect(validationParam({ model: 'm', messages: [{ role: 'user', content: 5 }] })).toBe('messages[0].content');

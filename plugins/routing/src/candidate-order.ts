@@ -31,7 +31,7 @@ export function orderCandidates<B extends OrderableBackend>(
   backends: readonly B[],
   random: RandomSource,
 ): B[] {
-  // One backend (most models) has one order; sorting a copy of it cost a comparator call site per request.
+  // One backend (most models) has one order: no sort and no random draw on every request.
   if (backends.length < 2) return [...backends];
   if (policy === 'priority') return [...backends].sort(byPriority);
   const rest = [...backends].sort(byWeight);

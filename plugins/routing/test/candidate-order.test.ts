@@ -17,6 +17,19 @@ function seeded(seed: number): () => number {
 const b = (id: string, priority: number, weight: number) => ({ id, priority, weight });
 
 describe('orderCandidates', () => {
+  it('one backend: itself under either policy, in a copy, without drawing a random number', () => {
+    const input = [b('only', 1, 0)];
+    const random = () => {
+      throw new Error('no draw for one backend');
+    };
+    for (const policy of ['priority', 'weighted'] as const) {
+      const order = orderCandidates(policy, input, random);
+      expect(order).toEqual(input);
+      expect(order).not.toBe(input);
+    }
+    expect(orderCandidates('weighted', [], random)).toEqual([]);
+  });
+
   it('priority: ascending priority, ties by weight descending then id', () => {
     const order = orderCandidates('priority', [b('d', 2, 9), b('b', 1, 1), b('c', 1, 5), b('a', 1, 1)], seeded(1));
     expect(order.map((x) => x.id)).toEqual(['c', 'a', 'b', 'd']);
