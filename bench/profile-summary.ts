@@ -47,14 +47,27 @@ function sourceMapOf(url: string): { map: SourceMap; dir: string } | null {
   return entry;
 }
 
+/** What `SourceMap.findEntry` gives: empty where the position maps to nothing. */
+type MapEntry = { originalSource?: string; originalLine?: number };
+
+/** A source map entry's file as an absolute path (the map names it as a URL or relative to itself). */
+function originalPath(source: { dir: string }, originalSource: string): string {
+  return originalSource.startsWith('file://') ? fileURLToPath(originalSource) : resolve(source.dir, originalSource);
+}
+
+/** A path from its package folder on: `plugins/auth/src/…`, `node_modules/hono/…`. */
+function shortPath(path: string): string {
+  return path.replace(/^file:\/\//, '').replace(/^.*\/(node_modules|plugins|packages)\//, '$1/');
+}
+
 /** The frame with its position in the original source when the script has a source map. */
 function original(node: ProfileNode): ProfileNode {
   const { url, lineNumber, columnNumber } = node.callFrame;
   const source = sourceMapOf(url);
   if (!source) return node;
-  const found = source.map.findEntry(lineNumber, columnNumber ?? 0) as { originalSource?: string; originalLine?: number };
+  const found = source.map.findEntry(lineNumber, columnNumber ?? 0) as MapEntry;
   if (!found.originalSource) return node;
-  const path = found.originalSource.startsWith('file://') ? fileURLToPath(found.originalSource) : resolve(source.dir, found.originalSource);
+  const path = originalPath(source, found.originalSource);
   return { ...node, callFrame: { ...node.callFrame, url: `file://${path}`, lineNumber: found.originalLine ?? lineNumber } };
 }
 
@@ -71,7 +84,7 @@ function owner(url: string): string {
 
 function frameName(node: ProfileNode): string {
   const { functionName, url, lineNumber } = node.callFrame;
-  const where = url ? `${url.replace(/^file:\/\//, '').replace(/^.*\/(node_modules|plugins|packages)\//, '$1/')}:${lineNumber + 1}` : '';
+  const where = url ? `${shortPath(url)}:${lineNumber + 1}` : '';
   return `${functionName || '(anonymous)'} ${where}`.trim();
 }
 
@@ -133,14 +146,13 @@ function hotLines(profile: Profile, top: number, profiledAtMs: number): string[]
     if (!source || !node.positionTicks || linesOf(url, profiledAtMs).length === 0) continue;
     for (const { line, ticks: n } of node.positionTicks) {
       const text = linesOf(url)[line - 1] ?? '';
-      type Entry = { originalSource?: string; originalLine?: number };
-      const found = source.map.findEntry(line - 1, Math.max(0, text.search(/\S/))) as Entry;
+      const found = source.map.findEntry(line - 1, Math.max(0, text.search(/\S/))) as MapEntry;
       // A line that holds several lines of source (a whitespace-minified bundle is one line per
       // module) cannot say which of them the ticks were on.
-      const last = source.map.findEntry(line - 1, Math.max(0, text.length - 1)) as Entry;
+      const last = source.map.findEntry(line - 1, Math.max(0, text.length - 1)) as MapEntry;
       if (!found.originalSource || last.originalSource !== found.originalSource || last.originalLine !== found.originalLine) continue;
-      const path = found.originalSource.startsWith('file://') ? fileURLToPath(found.originalSource) : resolve(source.dir, found.originalSource);
-      const key = `${path.replace(/^.*\/(node_modules|plugins|packages)\//, '$1/')}:${(found.originalLine ?? 0) + 1}`;
+      const path = originalPath(source, found.originalSource);
+      const key = `${shortPath(path)}:${(found.originalLine ?? 0) + 1}`;
       ticks.set(key, (ticks.get(key) ?? 0) + n);
       if (!texts.has(key)) texts.set(key, (linesOf(`file://${path}`)[found.originalLine ?? 0] ?? '').trim().slice(0, 90));
     }
